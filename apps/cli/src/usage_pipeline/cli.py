@@ -1,0 +1,224 @@
+"""`usage-pipeline`: the one user command. Thin: options -> settings -> one function."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Annotated
+
+import asyncpg
+import typer
+from pydantic import ValidationError
+
+from usage_common import Settings, UsagePipelineError, parse_instant, utc_now
+from usage_simulator import SimulatorConfig, serve_forever
+from usage_transport import create_ops_app, serve_ops
+from usage_writer import apply_migrations
+
+from .database import database_url
+from .pipeline import Pipeline
+from .report import ReportQuery, fetch_report, render_json, render_table
+from .services import ServiceName, run_service, stop_on_signals
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="usage-pipeline",
+    help="Ingest LLM usage and cost from provider admin APIs into PostgreSQL.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _err(message: str) -> None:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "USAGE_" + str(first["loc"][0]).upper() if first["loc"] else "USAGE_*"
+        _err(f"invalid configuration {name}: {first['msg']}")
+        raise typer.Exit(2) from None
+
+
+def _instant(value: str | None, option: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return parse_instant(value)
+    except ValueError as exc:
+        _err(f"{option}: {exc}")
+        raise typer.Exit(2) from None
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # httpx logs every URL at INFO; URLs hold no secrets, but the noise hides real problems.
+    for noisy in ("httpx", "aiokafka", "faststream"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _run(coro: object) -> None:
+    """Run a coroutine; known errors become one red line and exit code 1."""
+    try:
+        asyncio.run(coro)  # type: ignore[arg-type]
+    except UsagePipelineError as exc:
+        _err(str(exc))
+        raise typer.Exit(1) from None
+    except (OSError, asyncpg.PostgresError) as exc:
+        _err(f"{type(exc).__name__}: {exc}")
+        raise typer.Exit(1) from None
+
+
+Since = Annotated[
+    str | None, typer.Option("--since", help="UTC date or timestamp; window start (inclusive)")
+]
+Until = Annotated[
+    str | None, typer.Option("--until", help="UTC date or timestamp; window end (exclusive)")
+]
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="log progress to stderr")]
+
+
+@app.command()
+def up(
+    simulate: Annotated[
+        bool, typer.Option("--simulate", help="serve provider APIs from the built-in simulator")
+    ] = False,
+    once: Annotated[
+        bool, typer.Option("--once", help="one fetch cycle, drain, print a summary, exit")
+    ] = False,
+    since: Since = None,
+    until: Until = None,
+    verbose: Verbose = False,
+) -> None:
+    """Run fetcher, normalizer and writer in one process."""
+    _setup_logging(verbose)
+    settings = _settings()
+    start, end = _instant(since, "--since"), _instant(until, "--until")
+    if (start or end) and not once:
+        _err("--since/--until need --once (the polling mode always fetches the trailing window)")
+        raise typer.Exit(2)
+    end = end or utc_now()
+    start = start or end - timedelta(hours=settings.lookback_hours)
+    if start >= end:
+        _err(f"--since {start.isoformat()} is not before --until {end.isoformat()}")
+        raise typer.Exit(2)
+
+    async def main() -> None:
+        async with Pipeline(settings, simulate=simulate, say=typer.echo) as pipeline:
+            if once:
+                tally = await pipeline.run_once(start, end)
+                for line in tally.lines():
+                    typer.echo(line)
+                if tally.failed:
+                    raise typer.Exit(1)
+                return
+            checks = {"postgres": pipeline.storage.ping} if pipeline.storage else {}
+            ops = create_ops_app(checks)
+            async with serve_ops(ops, settings.ops_host, settings.ops_port) as port:
+                typer.echo(f"serving /metrics /healthz /readyz on port {port}; Ctrl-C stops")
+                await pipeline.run_forever(stop_on_signals())
+            typer.echo("stopped")
+
+    _run(main())
+
+
+@app.command()
+def migrate(verbose: Verbose = False) -> None:
+    """Apply pending SQL migrations to USAGE_DATABASE_URL (or the embedded database)."""
+    _setup_logging(verbose)
+    settings = _settings()
+
+    async def main() -> None:
+        async with database_url(settings) as url:
+            applied = await apply_migrations(url)
+        if applied:
+            for m in applied:
+                typer.echo(f"applied {m.version:04d}_{m.name}")
+        else:
+            typer.echo("schema is up to date")
+
+    _run(main())
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+
+
+@app.command()
+def report(
+    since: Since = None,
+    until: Until = None,
+    by: Annotated[
+        str, typer.Option("--by", help="comma-separated: provider,model,day,project,api_key,...")
+    ] = "provider",
+    bucket_width: Annotated[
+        str | None, typer.Option("--bucket-width", help="only rows of this width (1m|1h|1d)")
+    ] = None,
+    fmt: Annotated[Format, typer.Option("--format", help="table or json")] = Format.table,
+) -> None:
+    """Token and cost totals from PostgreSQL."""
+    _setup_logging(False)
+    settings = _settings()
+    keys = tuple(b.strip() for b in by.split(",") if b.strip())
+    try:
+        query = ReportQuery(
+            _instant(since, "--since"), _instant(until, "--until"), keys, bucket_width
+        )
+    except UsagePipelineError as exc:
+        _err(str(exc))
+        raise typer.Exit(2) from None
+
+    async def main() -> None:
+        async with database_url(settings) as url:
+            conn = await asyncpg.connect(url)
+            try:
+                exists = await conn.fetchval("SELECT to_regclass('usage_events') IS NOT NULL")
+                rows = await fetch_report(conn, query) if exists else []
+            finally:
+                await conn.close()
+        typer.echo(render_json(rows) if fmt is Format.json else render_table(rows, keys))
+
+    _run(main())
+
+
+@app.command()
+def simulate(
+    port: Annotated[int, typer.Option("--port", help="TCP port on 127.0.0.1")] = 8787,
+    seed: Annotated[int, typer.Option("--seed", help="data seed")] = 42,
+) -> None:
+    """Run the provider simulator alone (Anthropic and OpenAI admin usage APIs)."""
+    _setup_logging(True)
+    config = SimulatorConfig(seed=seed)
+    typer.echo(
+        f"simulator on http://127.0.0.1:{port} (OpenAI base URL http://127.0.0.1:{port}/v1);"
+        " keys: see `usage-pipeline simulate --help` or the README"
+    )
+    _run(serve_forever(config, "127.0.0.1", port))
+
+
+@app.command()
+def service(
+    name: Annotated[ServiceName, typer.Argument(help="fetcher, normalizer or writer")],
+    verbose: Verbose = True,
+) -> None:
+    """Run one stage as a long-running process on Kafka (for Kubernetes)."""
+    _setup_logging(verbose)
+    settings = _settings()
+    _run(run_service(name, settings))
+
+
+def main() -> None:
+    app()

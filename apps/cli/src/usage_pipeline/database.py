@@ -1,0 +1,27 @@
+"""Where the database is: `USAGE_DATABASE_URL`, or the embedded server in the data dir."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from usage_common import Settings
+
+from .embedded_postgres import EmbeddedPostgres
+
+__all__ = ["database_url"]
+
+
+@contextlib.asynccontextmanager
+async def database_url(settings: Settings) -> AsyncIterator[str]:
+    """Yield a URL; an embedded server started here is stopped on exit."""
+    if settings.database_url:
+        yield settings.database_url
+        return
+    pg = EmbeddedPostgres(settings.data_dir.resolve() / "postgres")
+    url = await asyncio.to_thread(pg.start)
+    try:
+        yield url
+    finally:
+        await asyncio.to_thread(pg.stop)

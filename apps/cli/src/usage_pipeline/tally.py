@@ -1,0 +1,52 @@
+"""What one run did, collected from the stages' results for the closing summary."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from usage_fetcher import EndpointReport
+from usage_normalizer import NormalizeResult
+from usage_writer import WriteResult
+
+__all__ = ["RunTally"]
+
+
+@dataclass
+class RunTally:
+    fetched: list[EndpointReport] = field(default_factory=list)
+    events: Counter[str] = field(default_factory=Counter)
+    dead_letters: Counter[str] = field(default_factory=Counter)
+    rows: dict[str, Counter[str]] = field(default_factory=dict)
+
+    def on_normalized(self, result: NormalizeResult) -> None:
+        if result.dead_letter is not None:
+            self.dead_letters[result.provider] += 1
+        self.events[result.provider] += len(result.events)
+
+    def on_written(self, result: WriteResult) -> None:
+        for provider, counts in result.stats.by_provider.items():
+            self.rows.setdefault(provider, Counter()).update(counts)
+
+    @property
+    def failed(self) -> bool:
+        return any(r.error for r in self.fetched) or sum(self.dead_letters.values()) > 0
+
+    def lines(self) -> list[str]:
+        out = []
+        for r in self.fetched:
+            status = f"error: {r.error}" if r.error else "ok"
+            out.append(
+                f"fetched     {r.provider:<10} {r.endpoint:<12} {r.pages:>4} page(s)  {status}"
+            )
+        for provider in sorted(set(self.events) | set(self.dead_letters)):
+            out.append(
+                f"normalized  {provider:<10} {self.events[provider]:>6} event(s)"
+                f"  {self.dead_letters[provider]} page(s) dead-lettered"
+            )
+        for provider, c in sorted(self.rows.items()):
+            out.append(
+                f"written     {provider:<10} {c['inserted']:>6} inserted  {c['updated']} updated"
+                f"  {c['unchanged']} unchanged  {c['stale']} stale"
+            )
+        return out

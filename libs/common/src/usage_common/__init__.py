@@ -1,0 +1,49 @@
+"""Shared contract of the usage pipeline: wire models, topics, settings, errors."""
+
+from ._codec import decode, encode
+from ._dedupe import IDENTITY_FIELDS, dedupe_key, raw_page_key
+from ._errors import (
+    ConfigError,
+    InfrastructureError,
+    InvalidPayloadError,
+    TerminalError,
+    TransientError,
+    UsagePipelineError,
+)
+from ._models import DeadLetter, RawPage, UsageEvent, WireModel
+from ._settings import Settings
+from ._time import bucket_delta, ensure_utc, floor_to_bucket, parse_instant, utc_now
+from ._topics import DLQ_TOPIC, EVENTS_TOPIC, RAW_TOPIC
+from ._types import BucketWidth, CostSource, Provider, Source, UsageType
+
+__all__ = [
+    "DLQ_TOPIC",
+    "EVENTS_TOPIC",
+    "IDENTITY_FIELDS",
+    "RAW_TOPIC",
+    "BucketWidth",
+    "ConfigError",
+    "CostSource",
+    "DeadLetter",
+    "InfrastructureError",
+    "InvalidPayloadError",
+    "Provider",
+    "RawPage",
+    "Settings",
+    "Source",
+    "TerminalError",
+    "TransientError",
+    "UsageEvent",
+    "UsagePipelineError",
+    "UsageType",
+    "WireModel",
+    "bucket_delta",
+    "decode",
+    "dedupe_key",
+    "encode",
+    "ensure_utc",
+    "floor_to_bucket",
+    "parse_instant",
+    "raw_page_key",
+    "utc_now",
+]

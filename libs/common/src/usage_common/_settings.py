@@ -1,0 +1,68 @@
+"""Configuration from the environment (prefix `USAGE_`), validated at construction.
+
+One flat settings object, because the documented variable names are flat
+(`USAGE_ANTHROPIC_ADMIN_KEY`, `USAGE_DATABASE_URL`, ...). Each service reads the part it
+needs. Keys are `SecretStr`: their repr and str are masked, so a logged settings object
+leaks nothing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ._topics import DLQ_TOPIC, EVENTS_TOPIC, RAW_TOPIC
+from ._types import BucketWidth
+
+__all__ = ["Settings"]
+
+
+class Settings(BaseSettings):
+    """Every setting of the pipeline; see the README's Configuration table."""
+
+    model_config = SettingsConfigDict(env_prefix="USAGE_", extra="ignore", frozen=True)
+
+    anthropic_admin_key: SecretStr | None = None
+    openai_admin_key: SecretStr | None = None
+    anthropic_base_url: str = "https://api.anthropic.com"
+    openai_base_url: str = "https://api.openai.com/v1"
+    anthropic_organization_id: str = Field(
+        default="default", description="tenant id stored with Anthropic rows"
+    )
+    openai_organization_id: str = Field(
+        default="default", description="tenant id stored with OpenAI rows"
+    )
+
+    database_url: str | None = None
+    kafka_bootstrap_servers: str | None = None
+    data_dir: Path = Path(".usage-pipeline")
+
+    bucket_width: BucketWidth = "1h"
+    lookback_hours: int = Field(default=48, ge=1, description="trailing window re-pulled per cycle")
+    poll_interval_seconds: float = Field(default=300.0, gt=0)
+
+    http_timeout_seconds: float = Field(default=30.0, gt=0)
+    http_max_attempts: int = Field(default=6, ge=1)
+    http_backoff_initial_seconds: float = Field(default=0.5, ge=0)
+    http_backoff_max_seconds: float = Field(default=30.0, ge=0)
+
+    topic_raw: str = RAW_TOPIC
+    topic_events: str = EVENTS_TOPIC
+    topic_dlq: str = DLQ_TOPIC
+    kafka_group_prefix: str = "usage-pipeline"
+    topic_partitions: int = Field(default=3, ge=1)
+
+    writer_batch_size: int = Field(default=500, ge=1)
+    writer_batch_timeout_ms: int = Field(default=500, ge=1)
+
+    ops_host: str = "0.0.0.0"
+    ops_port: int = Field(default=8000, ge=0, le=65535)
+
+    @field_validator("anthropic_base_url", "openai_base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"must be an http(s) URL, got {value!r}")
+        return value.rstrip("/")

@@ -1,0 +1,92 @@
+"""In-process transport for the all-in-one mode: one asyncio queue per topic."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from ._base import Message
+
+__all__ = ["InProcessBus"]
+
+log = logging.getLogger(__name__)
+
+BatchHandler = Callable[[list[Message]], Awaitable[None]]
+
+
+class InProcessBus:
+    """A `Publisher` plus consumers, without a broker.
+
+    Usage:
+        bus = InProcessBus()
+        bus.subscribe("usage.raw.v1", handle_raw_batch, max_batch=1)
+        async with bus.running():
+            await bus.publish_many([...])
+            await bus.drain()
+
+    A handler receives a list of messages; when it raises, the same messages are handed to
+    it again after a pause, like an unacknowledged Kafka batch (nothing is lost). The
+    process itself is the durability boundary: messages in a queue die with it, which is
+    why this mode re-fetches the trailing window every cycle.
+    """
+
+    def __init__(self, retry_delay: float = 1.0) -> None:
+        self._queues: dict[str, asyncio.Queue[Message]] = {}
+        self._subs: list[tuple[str, BatchHandler, int]] = []
+        self._tasks: list[asyncio.Task[None]] = []
+        self._retry_delay = retry_delay
+        self.published: dict[str, int] = {}
+
+    def _queue(self, topic: str) -> asyncio.Queue[Message]:
+        return self._queues.setdefault(topic, asyncio.Queue())
+
+    def subscribe(self, topic: str, handler: BatchHandler, max_batch: int = 1) -> None:
+        self._subs.append((topic, handler, max_batch))
+
+    async def publish_many(self, messages: list[Message]) -> None:
+        for message in messages:
+            self.published[message.topic] = self.published.get(message.topic, 0) + 1
+            self._queue(message.topic).put_nowait(message)
+
+    async def start(self) -> None:
+        for topic, handler, max_batch in self._subs:
+            self._tasks.append(asyncio.create_task(self._consume(topic, handler, max_batch)))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+
+    async def drain(self, limit_seconds: float | None = None) -> None:
+        """Return once every published message has been handled, transitively."""
+
+        async def settle() -> None:
+            # Handlers publish onward, so one pass is not enough: repeat until all are idle.
+            while True:
+                for queue in list(self._queues.values()):
+                    await queue.join()
+                if all(q.empty() and q._unfinished_tasks == 0 for q in self._queues.values()):  # type: ignore[attr-defined]
+                    return
+
+        await asyncio.wait_for(settle(), limit_seconds)
+
+    async def _consume(self, topic: str, handler: BatchHandler, max_batch: int) -> None:
+        queue = self._queue(topic)
+        while True:
+            batch = [await queue.get()]
+            while len(batch) < max_batch and not queue.empty():
+                batch.append(queue.get_nowait())
+            while True:
+                try:
+                    await handler(batch)
+                    break
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    # Same contract as an unacknowledged Kafka batch: keep it and retry.
+                    log.exception("handler for %s failed; retrying the batch", topic)
+                    await asyncio.sleep(self._retry_delay)
+            for _ in batch:
+                queue.task_done()

@@ -1,0 +1,66 @@
+"""Operations HTTP endpoints every service serves: /metrics, /healthz, /readyz."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import uvicorn
+from prometheus_client import REGISTRY, CollectorRegistry, make_asgi_app
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Mount, Route
+
+__all__ = ["ReadinessCheck", "create_ops_app", "serve_ops"]
+
+ReadinessCheck = Callable[[], Awaitable[None]]
+"""Raises when a dependency (broker, database) is not usable; returns otherwise."""
+
+
+def create_ops_app(
+    checks: dict[str, ReadinessCheck], registry: CollectorRegistry = REGISTRY
+) -> Starlette:
+    """Liveness is in-process and cheap; readiness runs every check with a deadline."""
+
+    async def healthz(_: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(_: Request) -> JSONResponse:
+        failures: dict[str, str] = {}
+        for name, check in checks.items():
+            try:
+                await asyncio.wait_for(check(), timeout=5.0)
+            except Exception as exc:  # any failure means not ready; say which
+                failures[name] = type(exc).__name__
+        if failures:
+            return JSONResponse({"status": "unavailable", "failed": failures}, status_code=503)
+        return JSONResponse({"status": "ok", "checks": sorted(checks)})
+
+    return Starlette(
+        routes=[
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Mount("/metrics", app=make_asgi_app(registry)),
+        ]
+    )
+
+
+@contextlib.asynccontextmanager
+async def serve_ops(app: Starlette, host: str, port: int) -> AsyncIterator[int]:
+    """Run the ops app in this event loop; yields the bound port (0 picks a free one)."""
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    try:
+        while not server.started:
+            if task.done():
+                task.result()  # re-raise the bind error
+                raise RuntimeError("ops server stopped before it started")
+            await asyncio.sleep(0.01)
+        bound = server.servers[0].sockets[0].getsockname()[1]
+        yield int(bound)
+    finally:
+        server.should_exit = True
+        await task

@@ -1,0 +1,63 @@
+"""Fetcher as a long-running service: one fetch cycle per poll interval until stopped.
+
+Each cycle re-pulls the trailing `lookback_hours`, because providers revise recent
+buckets; the writer turns the overlap into updates or no-ops, never duplicates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+
+import httpx
+
+from usage_common import Settings, utc_now
+from usage_transport import Publisher
+
+from .credentials import Credential
+from .fetch import EndpointReport, FetchContext, fetch_cycle
+from .retry import RetryPolicy
+
+__all__ = ["make_context", "make_http_client", "run_fetch_loop"]
+
+log = logging.getLogger(__name__)
+
+
+def make_http_client(settings: Settings) -> httpx.AsyncClient:
+    return httpx.AsyncClient(timeout=httpx.Timeout(settings.http_timeout_seconds))
+
+
+def make_context(
+    settings: Settings, client: httpx.AsyncClient, publisher: Publisher
+) -> FetchContext:
+    policy = RetryPolicy(
+        max_attempts=settings.http_max_attempts,
+        initial_delay=settings.http_backoff_initial_seconds,
+        max_delay=settings.http_backoff_max_seconds,
+    )
+    return FetchContext(
+        client=client, publisher=publisher, raw_topic=settings.topic_raw, policy=policy
+    )
+
+
+async def run_fetch_loop(
+    ctx: FetchContext,
+    credentials: list[Credential],
+    settings: Settings,
+    stop: asyncio.Event,
+    on_cycle: Callable[[list[EndpointReport]], None] | None = None,
+) -> None:
+    lookback = timedelta(hours=settings.lookback_hours)
+    while not stop.is_set():
+        now = utc_now()
+        reports = await fetch_cycle(ctx, credentials, now - lookback, now, settings.bucket_width)
+        pages = sum(r.pages for r in reports)
+        failed = [f"{r.provider}/{r.endpoint}" for r in reports if r.error]
+        log.info("fetch cycle: %d pages%s", pages, f", failed: {failed}" if failed else "")
+        if on_cycle:
+            on_cycle(reports)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), settings.poll_interval_seconds)

@@ -1,0 +1,45 @@
+"""Fetcher metrics. Labels are bounded: provider and endpoint names, status classes."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+__all__ = [
+    "FETCH_CYCLES",
+    "FETCH_DURATION",
+    "FETCH_PAGES",
+    "FETCH_RATE_LIMITED",
+    "FETCH_REQUESTS",
+    "FETCH_RETRIES",
+    "LAST_SUCCESS",
+]
+
+FETCH_REQUESTS = Counter(
+    "usage_fetch_requests_total",
+    "HTTP requests to provider admin APIs, by outcome",
+    ["provider", "endpoint", "code"],
+)
+FETCH_DURATION = Histogram(
+    "usage_fetch_request_duration_seconds",
+    "Latency of provider admin API requests",
+    ["provider", "endpoint"],
+)
+FETCH_RATE_LIMITED = Counter(
+    "usage_fetch_rate_limited_total", "Responses with HTTP 429 from a provider", ["provider"]
+)
+FETCH_RETRIES = Counter(
+    "usage_fetch_retries_total", "Requests retried after a transient failure", ["provider"]
+)
+FETCH_PAGES = Counter(
+    "usage_fetch_pages_published_total",
+    "Raw pages published to the raw topic",
+    ["provider", "endpoint"],
+)
+FETCH_CYCLES = Counter(
+    "usage_fetch_cycles_total", "Fetch cycles per provider, by result", ["provider", "result"]
+)
+LAST_SUCCESS = Gauge(
+    "usage_fetch_last_success_timestamp_seconds",
+    "Unix time of the last fully successful fetch cycle",
+    ["provider"],
+)

@@ -1,0 +1,186 @@
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from usage_common import RawPage, decode
+from usage_fetcher import (
+    Credential,
+    FetchContext,
+    ProviderRejectedError,
+    RetryPolicy,
+    fetch_cycle,
+    plan_window,
+)
+from usage_transport import Message
+
+KEY = "sk-ant-admin01-SECRET-VALUE"
+T0 = datetime(2025, 11, 1, tzinfo=UTC)
+T1 = datetime(2025, 11, 3, tzinfo=UTC)
+
+
+class ListPublisher:
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    async def publish_many(self, messages: list[Message]) -> None:
+        self.messages.extend(messages)
+
+
+class Sleeps:
+    def __init__(self) -> None:
+        self.delays: list[float] = []
+
+    async def __call__(self, delay: float) -> None:
+        self.delays.append(delay)
+
+
+def anthropic(base: str = "http://sim") -> Credential:
+    return Credential("anthropic", "env:anthropic", "org-1", base, SecretStr(KEY))
+
+
+def page(cursor: str | None) -> dict[str, object]:
+    return {"data": [], "has_more": cursor is not None, "next_page": cursor, "new_field": 1}
+
+
+def make_ctx(
+    handler: httpx.MockTransport, sleeps: Sleeps | None = None
+) -> tuple[FetchContext, ListPublisher]:
+    publisher = ListPublisher()
+    ctx = FetchContext(
+        client=httpx.AsyncClient(transport=handler),
+        publisher=publisher,
+        raw_topic="raw",
+        policy=RetryPolicy(max_attempts=3, initial_delay=0.01, max_delay=0.02),
+        sleep=sleeps or Sleeps(),
+    )
+    return ctx, publisher
+
+
+async def test_follows_next_page_to_the_end_and_publishes_each_page_verbatim() -> None:
+    seen: list[httpx.Request] = []
+    bodies = {None: page("c1"), "c1": page("c2"), "c2": page(None)}
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=bodies[request.url.params.get("page")])
+
+    ctx, publisher = make_ctx(httpx.MockTransport(handle))
+    reports = await fetch_cycle(ctx, [anthropic()], T0, T1, "1h")
+
+    assert [r.pages for r in reports] == [3] and reports[0].error is None
+    assert [r.url.params.get("page") for r in seen] == [None, "c1", "c2"]
+    first = seen[0]
+    assert first.url.path == "/v1/organizations/usage_report/messages"
+    assert first.url.params["starting_at"] == "2025-11-01T00:00:00Z"
+    assert first.url.params["ending_at"] == "2025-11-03T00:00:00Z"
+    assert first.url.params["limit"] == "168"
+    assert "model" in first.url.params.get_list("group_by[]")
+    assert first.headers["x-api-key"] == KEY
+    assert first.headers["anthropic-version"] == "2023-06-01"
+    pages = [decode(RawPage, m.value) for m in publisher.messages]
+    assert [p.page_number for p in pages] == [1, 2, 3]
+    assert json.loads(pages[0].body) == page("c1")  # unknown fields kept verbatim
+    assert {m.key for m in publisher.messages} == {publisher.messages[0].key}
+    assert all(KEY.encode() not in m.value for m in publisher.messages)
+
+
+async def test_retries_429_honouring_retry_after_then_succeeds() -> None:
+    calls = 0
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            return httpx.Response(429, headers={"retry-after": "7"}, json={"error": {}})
+        return httpx.Response(200, json=page(None))
+
+    sleeps = Sleeps()
+    ctx, publisher = make_ctx(httpx.MockTransport(handle), sleeps)
+    reports = await fetch_cycle(ctx, [anthropic()], T0, T1, "1d")
+    assert reports[0].error is None and calls == 2 and len(publisher.messages) == 1
+    assert sleeps.delays == [7.0]
+
+
+async def test_gives_up_after_bounded_attempts_on_5xx_and_reports_the_error() -> None:
+    def handle(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            503, json={"type": "error", "error": {"type": "api_error", "message": "down"}}
+        )
+
+    sleeps = Sleeps()
+    ctx, publisher = make_ctx(httpx.MockTransport(handle), sleeps)
+    reports = await fetch_cycle(ctx, [anthropic()], T0, T1, "1d")
+    assert reports[0].error is not None and "gave up after 3 attempts" in reports[0].error
+    assert len(sleeps.delays) == 2 and all(0 <= d <= 0.02 for d in sleeps.delays)
+    assert publisher.messages == []
+
+
+async def test_auth_failure_is_not_retried_and_never_echoes_the_key() -> None:
+    calls = 0
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        body = {
+            "type": "error",
+            "error": {"type": "authentication_error", "message": "invalid x-api-key"},
+        }
+        return httpx.Response(401, json=body)
+
+    ctx, _ = make_ctx(httpx.MockTransport(handle))
+    reports = await fetch_cycle(ctx, [anthropic()], T0, T1, "1d")
+    assert calls == 1
+    assert reports[0].error is not None and "HTTP 401" in reports[0].error
+    assert KEY not in reports[0].error
+
+
+async def test_timeouts_are_retried() -> None:
+    calls = 0
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        if calls < 3:
+            raise httpx.ReadTimeout("slow", request=request)
+        return httpx.Response(200, json=page(None))
+
+    ctx, publisher = make_ctx(httpx.MockTransport(handle))
+    reports = await fetch_cycle(ctx, [anthropic()], T0, T1, "1d")
+    assert reports[0].error is None and calls == 3 and len(publisher.messages) == 1
+
+
+async def test_openai_uses_unix_seconds_and_bearer_auth() -> None:
+    seen: list[httpx.Request] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(
+            200, json={"object": "page", "data": [], "has_more": False, "next_page": None}
+        )
+
+    ctx, _ = make_ctx(httpx.MockTransport(handle))
+    cred = Credential("openai", "env:openai", "org", "http://sim/v1", SecretStr("sk-admin-x"))
+    await fetch_cycle(ctx, [cred], T0, T1, "1d")
+    assert seen[0].url.path == "/v1/organization/usage/completions"
+    assert seen[0].url.params["start_time"] == str(int(T0.timestamp()))
+    assert seen[0].headers["authorization"] == "Bearer sk-admin-x"
+
+
+def test_plan_window_widens_to_whole_buckets() -> None:
+    start, end = plan_window(
+        datetime(2025, 11, 1, 10, 30, tzinfo=UTC), datetime(2025, 11, 1, 12, 5, tzinfo=UTC), "1h"
+    )
+    assert (start.hour, end.hour) == (10, 13)
+    with pytest.raises(ValueError, match="empty window"):
+        plan_window(T1, T0, "1h")
+
+
+def test_rejected_error_is_terminal() -> None:
+    from usage_common import TerminalError
+
+    assert issubclass(ProviderRejectedError, TerminalError)

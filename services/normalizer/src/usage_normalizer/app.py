@@ -1,0 +1,91 @@
+"""Transport adapters for the normalizer: the same handler on Kafka or in-process.
+
+Kafka: group `<prefix>-normalizer`, earliest reset, manual ack. A message is acknowledged
+only after its events (or its dead letter) are accepted by the broker; on an
+infrastructure failure it is rewound (nack) and retried after a backoff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+
+from usage_common import Settings
+from usage_transport import InProcessBus, Message, Publisher
+
+from .normalize import NormalizeResult, Topics, normalize_message
+
+__all__ = ["attach_in_process", "group_id", "make_handler", "register_kafka"]
+
+log = logging.getLogger(__name__)
+
+Observer = Callable[[NormalizeResult], None]
+
+
+def group_id(settings: Settings) -> str:
+    return f"{settings.kafka_group_prefix}-normalizer"
+
+
+def make_handler(
+    settings: Settings, publisher: Publisher, observe: Observer | None = None
+) -> Callable[[list[bytes]], Awaitable[None]]:
+    topics = Topics(settings.topic_raw, settings.topic_events, settings.topic_dlq)
+
+    async def handle(values: list[bytes]) -> None:
+        outgoing: list[Message] = []
+        results = [normalize_message(v, topics.source) for v in values]
+        for result in results:
+            outgoing += result.messages(topics)
+        await publisher.publish_many(outgoing)
+        if observe:
+            for result in results:
+                observe(result)
+
+    return handle
+
+
+def attach_in_process(
+    bus: InProcessBus, settings: Settings, observe: Observer | None = None
+) -> None:
+    handle = make_handler(settings, bus, observe)
+
+    async def on_batch(messages: list[Message]) -> None:
+        await handle([m.value for m in messages])
+
+    bus.subscribe(settings.topic_raw, on_batch, max_batch=1)
+
+
+def register_kafka(
+    broker: KafkaBroker,
+    settings: Settings,
+    publisher: Publisher,
+    observe: Observer | None = None,
+) -> None:
+    handle = make_handler(settings, publisher, observe)
+    failures = 0
+
+    @broker.subscriber(
+        settings.topic_raw,
+        group_id=group_id(settings),
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.MANUAL,
+    )
+    async def on_raw(msg: KafkaMessage) -> None:
+        nonlocal failures
+        record = msg.raw_message
+        value = record[0].value if isinstance(record, tuple) else record.value
+        try:
+            await handle([value])
+        except Exception:
+            failures += 1
+            log.exception("normalizer: publishing failed; message will be retried")
+            await msg.nack()
+            await asyncio.sleep(min(30.0, 0.5 * 2 ** min(failures, 6)))
+            return
+        failures = 0
+        await msg.ack()

@@ -1,0 +1,29 @@
+"""Writer metrics, labeled by provider."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+__all__ = ["BATCH_DURATION", "BATCH_SIZE", "DLQ_MESSAGES", "NEWEST_BUCKET", "ROWS"]
+
+ROWS = Counter(
+    "usage_writer_rows_total",
+    "Events written, by outcome: inserted, updated, unchanged, stale",
+    ["provider", "outcome"],
+)
+BATCH_SIZE = Histogram(
+    "usage_writer_batch_size",
+    "Events per batch, before in-batch dedupe",
+    buckets=(1, 5, 10, 50, 100, 250, 500, 1000, 2500, 5000),
+)
+BATCH_DURATION = Histogram(
+    "usage_writer_batch_duration_seconds", "Time to decode, dedupe and commit one batch"
+)
+NEWEST_BUCKET = Gauge(
+    "usage_data_newest_bucket_timestamp_seconds",
+    "Start of the newest bucket written, per provider (data freshness)",
+    ["provider"],
+)
+DLQ_MESSAGES = Counter(
+    "usage_writer_dead_letters_total", "Events the writer could not decode", ["provider"]
+)

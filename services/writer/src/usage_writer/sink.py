@@ -1,0 +1,90 @@
+"""Core of the writer: one batch of event messages in, one committed transaction out.
+
+Execution order, owned by `write_batch` and nothing else:
+1. decode every message; an undecodable one becomes a dead letter (published first, so it
+   is durable before anything is acknowledged);
+2. dedupe the batch by identity, keeping the newest `fetched_at` (then the latest offset),
+   because one key twice in a single INSERT ... ON CONFLICT is an error;
+3. upsert all rows in one transaction and commit.
+The caller acknowledges (commits Kafka offsets) only after this returns. If it raises,
+nothing is acknowledged and the batch is delivered again; the guarded upsert makes the
+re-delivery harmless.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from pydantic import ValidationError
+
+from usage_common import DeadLetter, UsageEvent, decode, dedupe_key, encode, utc_now
+from usage_transport import Message, Publisher
+
+from .metrics import BATCH_DURATION, BATCH_SIZE, DLQ_MESSAGES, NEWEST_BUCKET, ROWS
+from .storage import Storage, UpsertStats
+
+__all__ = ["WriteResult", "dedupe_batch", "write_batch"]
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    received: int
+    written: int
+    dead_letters: int
+    stats: UpsertStats
+
+
+def dedupe_batch(events: list[UsageEvent]) -> list[UsageEvent]:
+    """One event per identity: newest `fetched_at` wins; on a tie, the later message."""
+    chosen: dict[tuple[str, datetime], UsageEvent] = {}
+    for event in events:
+        key = (dedupe_key(event), event.window_start)
+        current = chosen.get(key)
+        if current is None or event.fetched_at >= current.fetched_at:
+            chosen[key] = event
+    return list(chosen.values())
+
+
+async def write_batch(
+    storage: Storage,
+    values: list[bytes],
+    *,
+    publisher: Publisher,
+    source_topic: str,
+    dlq_topic: str,
+    clock: Callable[[], datetime] = utc_now,
+) -> WriteResult:
+    started = time.perf_counter()
+    BATCH_SIZE.observe(len(values))
+    events: list[UsageEvent] = []
+    letters: list[Message] = []
+    for value in values:
+        try:
+            events.append(decode(UsageEvent, value))
+        except ValidationError as exc:
+            DLQ_MESSAGES.labels("unknown").inc()
+            letter = DeadLetter(
+                stage="writer",
+                reason=f"usage event failed validation ({exc.error_count()} errors)",
+                errors=[str(e["msg"]) for e in exc.errors(include_url=False)][:20],
+                source_topic=source_topic,
+                original_b64=base64.b64encode(value).decode(),
+                failed_at=clock(),
+            )
+            letters.append(Message(dlq_topic, b"writer", encode(letter)))
+    if letters:
+        await publisher.publish_many(letters)
+    unique = dedupe_batch(events)
+    stats = await storage.upsert_usage(unique)
+    for provider, counts in stats.by_provider.items():
+        for outcome, n in counts.items():
+            ROWS.labels(provider, outcome).inc(n)
+    for provider in {e.provider for e in unique}:
+        newest = max(e.window_start for e in unique if e.provider == provider)
+        NEWEST_BUCKET.labels(provider).set(newest.timestamp())
+    BATCH_DURATION.observe(time.perf_counter() - started)
+    return WriteResult(len(values), len(unique), len(letters), stats)

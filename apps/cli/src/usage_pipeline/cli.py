@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from usage_common import Settings, UsagePipelineError, parse_instant, utc_now
 from usage_simulator import SimulatorConfig, serve_forever
-from usage_transport import create_ops_app, serve_ops
+from usage_transport import ReadinessCheck, create_ops_app, serve_ops
 from usage_writer import apply_migrations
 
 from .database import database_url
@@ -124,7 +124,9 @@ def up(
                 if tally.failed:
                     raise typer.Exit(1)
                 return
-            checks = {"postgres": pipeline.storage.ping} if pipeline.storage else {}
+            checks: dict[str, ReadinessCheck] = {}
+            if pipeline.storage:
+                checks["postgres"] = pipeline.storage.ping
             ops = create_ops_app(checks)
             async with serve_ops(ops, settings.ops_host, settings.ops_port) as port:
                 typer.echo(f"serving /metrics /healthz /readyz on port {port}; Ctrl-C stops")

@@ -23,7 +23,7 @@ from types import TracebackType
 
 from pydantic import SecretStr
 
-from usage_common import ConfigError, Settings
+from usage_common import ConfigError, InfrastructureError, Settings
 from usage_fetcher import credentials_from_settings, fetch_cycle
 from usage_fetcher.app import make_context, make_http_client, run_fetch_loop
 from usage_normalizer import app as normalizer_app
@@ -54,6 +54,7 @@ class Pipeline:
         *,
         simulate: bool = False,
         drain_timeout: float = 600.0,
+        max_stage_failures: int = 3,
         say: Callable[[str], None] = print,
     ) -> None:
         self.settings = settings
@@ -61,6 +62,9 @@ class Pipeline:
         self.drain_timeout = drain_timeout
         self.say = say
         self.tally = RunTally()
+        self.max_stage_failures = max_stage_failures
+        self._failures: list[str] = []
+        self._failing = asyncio.Event()
         self.database_url: str | None = None
         self._stack = contextlib.AsyncExitStack()
         self._bus: InProcessBus | None = None
@@ -125,14 +129,18 @@ class Pipeline:
             )
             broker = make_broker(s)
             publisher = KafkaPublisher(broker)
-            normalizer_app.register_kafka(broker, s, publisher, self.tally.on_normalized)
-            writer_app.register_kafka(broker, s, self.storage, publisher, self.tally.on_written)
+            normalizer_app.register_kafka(
+                broker, s, publisher, self.tally.on_normalized, self._stage_error
+            )
+            writer_app.register_kafka(
+                broker, s, self.storage, publisher, self.tally.on_written, self._stage_error
+            )
             await broker.start()
             self._stack.push_async_callback(broker.stop)
             self._publisher = publisher
             self.say(f"transport: Kafka at {s.kafka_bootstrap_servers}")
         else:
-            bus = InProcessBus()
+            bus = InProcessBus(on_error=lambda topic, exc: self._stage_error(exc))
             normalizer_app.attach_in_process(bus, s, self.tally.on_normalized)
             writer_app.attach_in_process(bus, s, self.storage, self.tally.on_written)
             await bus.start()
@@ -163,9 +171,33 @@ class Pipeline:
         await self.drain()
         return self.tally
 
+    def _stage_error(self, exc: Exception) -> None:
+        self._failures.append(f"{type(exc).__name__}: {exc}")
+        if len(self._failures) >= self.max_stage_failures:
+            self._failing.set()
+
     async def drain(self) -> None:
+        """Wait until every stage is idle; fail fast when a stage keeps failing."""
+        work = asyncio.create_task(self._wait_idle())
+        failing = asyncio.create_task(self._failing.wait())
+        done, pending = await asyncio.wait(
+            {work, failing}, timeout=self.drain_timeout, return_when=asyncio.FIRST_COMPLETED
+        )
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        if work in done:
+            work.result()
+        elif failing in done:
+            raise InfrastructureError(
+                f"a stage failed {len(self._failures)} times; last error: {self._failures[-1]}"
+            )
+        else:
+            raise InfrastructureError(f"pipeline did not drain within {self.drain_timeout:.0f} s")
+
+    async def _wait_idle(self) -> None:
         if self._bus is not None:
-            await self._bus.drain(limit_seconds=self.drain_timeout)
+            await self._bus.drain()
             return
         s = self.settings
         assert s.kafka_bootstrap_servers
@@ -173,14 +205,11 @@ class Pipeline:
             (normalizer_app.group_id(s), s.topic_raw),
             (writer_app.group_id(s), s.topic_events),
         ]
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.drain_timeout
         # In order: once the normalizer has committed everything, every event it will
         # produce is already in the events topic, so the writer's lag is final.
         for group, topic in stages:
-            while (lag := await consumer_lag(s.kafka_bootstrap_servers, group, topic)) > 0:
-                if loop.time() > deadline:
-                    raise TimeoutError(f"{group} still has {lag} message(s) to process on {topic}")
+            # Lag lives in the broker: there is no event to await, so poll it.
+            while await consumer_lag(s.kafka_bootstrap_servers, group, topic) > 0:  # noqa: ASYNC110
                 await asyncio.sleep(0.2)
 
     async def run_forever(self, stop: asyncio.Event) -> None:

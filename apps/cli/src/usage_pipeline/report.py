@@ -66,7 +66,8 @@ class ReportQuery:
 
 
 def _where(q: ReportQuery) -> tuple[str, list[Any]]:
-    clauses, args = [], []
+    clauses: list[str] = []
+    args: list[Any] = []
     for op, value in ((">=", q.since), ("<", q.until)):
         if value is not None:
             args.append(value)

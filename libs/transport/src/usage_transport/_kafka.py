@@ -17,6 +17,8 @@ from ._base import Message
 
 __all__ = ["KafkaPublisher", "consumer_lag", "ensure_topics", "make_broker"]
 
+_UNKNOWN_TOPIC = 3
+
 
 def make_broker(settings: Settings) -> KafkaBroker:
     if not settings.kafka_bootstrap_servers:
@@ -78,13 +80,14 @@ async def consumer_lag(bootstrap: str, group_id: str, topic: str) -> int:
     try:
         await admin.start()
         await consumer.start()
-        parts = consumer.partitions_for_topic(topic)
-        if parts is None:
-            await consumer.topics()  # refresh metadata once; topic may be new
-            parts = consumer.partitions_for_topic(topic) or set()
-        tps = [TopicPartition(topic, p) for p in sorted(parts)]
-        if not tps:
+        # Ask the broker, not the client's metadata cache: an empty cache would read as
+        # "no partitions, nothing to do" and end a drain too early.
+        [described] = await admin.describe_topics([topic])
+        if described["error_code"] == _UNKNOWN_TOPIC:
             return 0
+        if described["error_code"]:
+            raise InfrastructureError(f"cannot describe {topic}: error {described['error_code']}")
+        tps = sorted(TopicPartition(topic, p["partition"]) for p in described["partitions"])
         ends = await consumer.end_offsets(tps)
         committed = await admin.list_consumer_group_offsets(group_id, partitions=tps)
         lag = 0

@@ -13,6 +13,7 @@ __all__ = ["InProcessBus"]
 log = logging.getLogger(__name__)
 
 BatchHandler = Callable[[list[Message]], Awaitable[None]]
+ErrorObserver = Callable[[str, Exception], None]
 
 
 class InProcessBus:
@@ -31,11 +32,12 @@ class InProcessBus:
     why this mode re-fetches the trailing window every cycle.
     """
 
-    def __init__(self, retry_delay: float = 1.0) -> None:
+    def __init__(self, retry_delay: float = 1.0, on_error: ErrorObserver | None = None) -> None:
         self._queues: dict[str, asyncio.Queue[Message]] = {}
         self._subs: list[tuple[str, BatchHandler, int]] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._retry_delay = retry_delay
+        self._on_error = on_error
         self.published: dict[str, int] = {}
 
     def _queue(self, topic: str) -> asyncio.Queue[Message]:
@@ -84,9 +86,11 @@ class InProcessBus:
                     break
                 except asyncio.CancelledError:
                     raise
-                except Exception:
+                except Exception as exc:
                     # Same contract as an unacknowledged Kafka batch: keep it and retry.
                     log.exception("handler for %s failed; retrying the batch", topic)
+                    if self._on_error:
+                        self._on_error(topic, exc)
                     await asyncio.sleep(self._retry_delay)
             for _ in batch:
                 queue.task_done()

@@ -65,6 +65,7 @@ def register_kafka(
     settings: Settings,
     publisher: Publisher,
     observe: Observer | None = None,
+    on_error: Callable[[Exception], None] | None = None,
 ) -> None:
     handle = make_handler(settings, publisher, observe)
     failures = 0
@@ -81,8 +82,10 @@ def register_kafka(
         value = record[0].value if isinstance(record, tuple) else record.value
         try:
             await handle([value])
-        except Exception:
+        except Exception as exc:
             failures += 1
+            if on_error:
+                on_error(exc)
             log.exception("normalizer: publishing failed; message will be retried")
             await msg.nack()
             await asyncio.sleep(min(30.0, 0.5 * 2 ** min(failures, 6)))

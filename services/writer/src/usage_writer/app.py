@@ -66,6 +66,7 @@ def register_kafka(
     storage: Storage,
     publisher: Publisher,
     observe: Observer | None = None,
+    on_error: Callable[[Exception], None] | None = None,
 ) -> None:
     handle = make_handler(settings, storage, publisher, observe)
     failures = 0
@@ -84,8 +85,10 @@ def register_kafka(
         records = msg.raw_message if isinstance(msg.raw_message, tuple) else (msg.raw_message,)
         try:
             await handle([r.value for r in records])
-        except Exception:
+        except Exception as exc:
             failures += 1
+            if on_error:
+                on_error(exc)
             log.exception("writer: batch of %d failed; it will be delivered again", len(records))
             await msg.nack()  # rewinds every partition of the batch to its first record
             await asyncio.sleep(min(30.0, 0.5 * 2 ** min(failures, 6)))

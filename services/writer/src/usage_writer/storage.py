@@ -74,16 +74,18 @@ def _upsert_sql() -> str:
         f" SELECT {select} FROM unnest({args}) AS t({', '.join(names)})"
         f" ON CONFLICT (dedupe_key, window_start) DO UPDATE SET {updates}, updated_at = now()"
         f" WHERE cur.fetched_at <= EXCLUDED.fetched_at AND ({old}) IS DISTINCT FROM ({new})"
-        " RETURNING provider, (xmax = 0) AS inserted"
+        " RETURNING dedupe_key, window_start"
     )
 
 
 UPSERT_SQL = _upsert_sql()
-STALE_SQL = (
-    "SELECT e.provider, count(*) AS n FROM usage_events e"
+# Read in the same transaction before the upsert: which keys exist already, and which of
+# them hold a later fetch. (xmax = 0, the usual inserted-or-updated trick, cannot be read
+# from a partitioned table.)
+EXISTING_SQL = (
+    "SELECT e.dedupe_key, e.window_start, e.fetched_at > i.fa AS stale FROM usage_events e"
     " JOIN unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) AS i(k, ws, fa)"
-    " ON e.dedupe_key = i.k AND e.window_start = i.ws WHERE e.fetched_at > i.fa"
-    " GROUP BY e.provider"
+    " ON e.dedupe_key = i.k AND e.window_start = i.ws"
 )
 
 
@@ -176,18 +178,17 @@ class PostgresStorage:
         try:
             async with self._pool.acquire() as conn, conn.transaction():
                 await self._ensure_partitions(conn, events)
-                stale = await conn.fetch(STALE_SQL, columns[0], columns[6], columns[-1])
+                existing = await conn.fetch(EXISTING_SQL, columns[0], columns[6], columns[-1])
                 returned = await conn.fetch(UPSERT_SQL, *columns)
         except (OSError, asyncpg.PostgresError) as exc:
             self._partitions.clear()  # a rolled-back CREATE must be retried next time
             raise StorageError(f"upsert of {len(events)} events failed: {exc}") from exc
-        for record in returned:
-            stats.add(record["provider"], "inserted" if record["inserted"] else "updated")
-        for record in stale:
-            stats.add(record["provider"], "stale", record["n"])
-        sent = Counter(e.provider for e in events)
-        for provider, n in sent.items():
-            counts = stats.by_provider.get(provider, Counter())
-            unchanged = n - counts["inserted"] - counts["updated"] - counts["stale"]
-            stats.add(provider, "unchanged", unchanged)
+        before = {(r["dedupe_key"], r["window_start"]): r["stale"] for r in existing}
+        written = {(r["dedupe_key"], r["window_start"]) for r in returned}
+        for event, key in zip(events, zip(columns[0], columns[6], strict=True), strict=True):
+            if key in written:
+                outcome = "updated" if key in before else "inserted"
+            else:
+                outcome = "stale" if before.get(key) else "unchanged"
+            stats.add(event.provider, outcome)
         return stats

@@ -1,0 +1,330 @@
+"""The fixed set of usage "combos" each fake provider reports.
+
+A combo is one full tuple of dimension values (which key, workspace, model, tier...).
+Every usage record belongs to exactly one combo, so grouping by any subset of the
+dimensions is a plain sum over combos, and the provider null rules live here as data:
+
+- Anthropic `api_key_id` is None for Console/OAuth usage, `workspace_id` is None for the
+  default workspace, and `inference_geo` is "not_available" for a model without geo.
+- OpenAI `user_id` is None for a service-account key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Literal
+
+__all__ = [
+    "ANTHROPIC_COMBOS",
+    "ANTHROPIC_CONTEXT_WINDOWS",
+    "ANTHROPIC_DIMENSIONS",
+    "ANTHROPIC_INFERENCE_GEOS",
+    "ANTHROPIC_SERVICE_TIERS",
+    "ANTHROPIC_SPEEDS",
+    "OPENAI_COMBOS",
+    "OPENAI_DIMENSIONS",
+    "PROVIDERS",
+    "Combo",
+    "Dimension",
+    "Provider",
+    "combos_for",
+    "dimensions_for",
+]
+
+Provider = Literal["anthropic", "openai"]
+PROVIDERS: tuple[Provider, ...] = ("anthropic", "openai")
+
+Dimension = str | bool | None
+
+ANTHROPIC_DIMENSIONS: tuple[str, ...] = (
+    "account_id",
+    "api_key_id",
+    "workspace_id",
+    "service_account_id",
+    "model",
+    "service_tier",
+    "context_window",
+    "inference_geo",
+    "speed",
+)
+OPENAI_DIMENSIONS: tuple[str, ...] = (
+    "project_id",
+    "user_id",
+    "api_key_id",
+    "model",
+    "batch",
+    "service_tier",
+)
+
+# Values the real API accepts in filters, even those no combo uses.
+ANTHROPIC_SERVICE_TIERS = frozenset(
+    {"standard", "batch", "priority", "priority_on_demand", "flex", "flex_discount"}
+)
+ANTHROPIC_CONTEXT_WINDOWS = frozenset({"0-200k", "200k-1M"})
+ANTHROPIC_INFERENCE_GEOS = frozenset({"global", "us", "not_available"})
+ANTHROPIC_SPEEDS = frozenset({"standard", "fast"})
+
+
+@dataclass(frozen=True, slots=True)
+class Combo:
+    """One dimension tuple plus the knobs that shape its synthetic traffic.
+
+    Parameters:
+        key: stable name hashed into the data; renaming it changes every number.
+        dims: value of every provider dimension (None where the provider reports null).
+        volume: typical uncached input tokens in an active hour.
+        activity: percent chance that the combo has usage in a busy hour.
+        modalities: OpenAI input/output modalities besides text ("audio", "image").
+    """
+
+    key: str
+    dims: Mapping[str, Dimension]
+    volume: int
+    activity: int
+    modalities: frozenset[str] = frozenset()
+
+
+def _anthropic(
+    key: str,
+    *,
+    model: str,
+    api_key_id: str | None,
+    workspace_id: str | None,
+    service_tier: str = "standard",
+    context_window: str = "0-200k",
+    inference_geo: str = "global",
+    account_id: str | None = None,
+    service_account_id: str | None = None,
+    speed: str = "standard",
+    volume: int,
+    activity: int,
+) -> Combo:
+    dims: dict[str, Dimension] = {
+        "account_id": account_id,
+        "api_key_id": api_key_id,
+        "workspace_id": workspace_id,
+        "service_account_id": service_account_id,
+        "model": model,
+        "service_tier": service_tier,
+        "context_window": context_window,
+        "inference_geo": inference_geo,
+        "speed": speed,
+    }
+    return Combo(key, MappingProxyType(dims), volume, activity)
+
+
+_OPUS = "claude-opus-5"
+_SONNET = "claude-sonnet-4-5"
+_HAIKU = "claude-haiku-4-5"
+_OLD_HAIKU = "claude-3-5-haiku-20241022"  # predates inference geo
+_KEY_PROD = "apikey_01SimProdKey000000000001"
+_KEY_BATCH = "apikey_01SimBatchKey00000000002"
+_WS_PROD = "wrkspc_01SimProdWorkspace00001"
+_ALICE = "user_01SimAlice0000000000001"
+_CI = "svac_01SimCiPipeline000000001"
+
+ANTHROPIC_COMBOS: tuple[Combo, ...] = (
+    _anthropic(
+        "opus-prod-global",
+        model=_OPUS,
+        api_key_id=_KEY_PROD,
+        workspace_id=_WS_PROD,
+        volume=400_000,
+        activity=60,
+    ),
+    _anthropic(
+        "opus-prod-us-fast",
+        model=_OPUS,
+        api_key_id=_KEY_PROD,
+        workspace_id=_WS_PROD,
+        inference_geo="us",
+        speed="fast",
+        volume=150_000,
+        activity=30,
+    ),
+    _anthropic(
+        "sonnet-prod-long-context",
+        model=_SONNET,
+        api_key_id=_KEY_PROD,
+        workspace_id=_WS_PROD,
+        context_window="200k-1M",
+        volume=2_500_000,
+        activity=40,
+    ),
+    _anthropic(
+        "sonnet-batch-default-ws",
+        model=_SONNET,
+        api_key_id=_KEY_BATCH,
+        workspace_id=None,
+        service_tier="batch",
+        volume=1_500_000,
+        activity=35,
+    ),
+    _anthropic(
+        "haiku-batch-us",
+        model=_HAIKU,
+        api_key_id=_KEY_BATCH,
+        workspace_id=None,
+        service_tier="batch",
+        inference_geo="us",
+        volume=800_000,
+        activity=35,
+    ),
+    _anthropic(
+        "haiku-prod",
+        model=_HAIKU,
+        api_key_id=_KEY_PROD,
+        workspace_id=_WS_PROD,
+        volume=300_000,
+        activity=70,
+    ),
+    _anthropic(
+        "old-haiku-prod",
+        model=_OLD_HAIKU,
+        api_key_id=_KEY_PROD,
+        workspace_id=_WS_PROD,
+        inference_geo="not_available",
+        volume=60_000,
+        activity=50,
+    ),
+    _anthropic(
+        "sonnet-console-default-ws",
+        model=_SONNET,
+        api_key_id=None,
+        workspace_id=None,
+        account_id=_ALICE,
+        volume=40_000,
+        activity=25,
+    ),
+    _anthropic(
+        "old-haiku-console-prod-ws",
+        model=_OLD_HAIKU,
+        api_key_id=None,
+        workspace_id=_WS_PROD,
+        inference_geo="not_available",
+        account_id=_ALICE,
+        volume=8_000,
+        activity=20,
+    ),
+    _anthropic(
+        "opus-ci-service-account",
+        model=_OPUS,
+        api_key_id=None,
+        workspace_id=_WS_PROD,
+        service_account_id=_CI,
+        volume=900_000,
+        activity=30,
+    ),
+)
+
+
+def _openai(
+    key: str,
+    *,
+    project_id: str,
+    user_id: str | None,
+    api_key_id: str,
+    model: str,
+    batch: bool = False,
+    volume: int,
+    activity: int,
+    modalities: frozenset[str] = frozenset(),
+) -> Combo:
+    dims: dict[str, Dimension] = {
+        "project_id": project_id,
+        "user_id": user_id,
+        "api_key_id": api_key_id,
+        "model": model,
+        "batch": batch,
+        "service_tier": "default",
+    }
+    return Combo(key, MappingProxyType(dims), volume, activity, modalities)
+
+
+_PROJ_WEB = "proj_SimWebApp0000000001"
+_PROJ_BATCH = "proj_SimBatchJobs000000002"
+_PROJ_RESEARCH = "proj_SimResearch00000003"
+_GPT4O = "gpt-4o-2024-08-06"
+_GPT4O_MINI = "gpt-4o-mini-2024-07-18"
+_GPT4O_AUDIO = "gpt-4o-audio-preview-2024-12-17"
+_GPT_IMAGE = "gpt-image-1"
+
+OPENAI_COMBOS: tuple[Combo, ...] = (
+    _openai(
+        "web-4o-alice",
+        project_id=_PROJ_WEB,
+        user_id="user-SimAlice00000001",
+        api_key_id="key_SimWebAlice0001",
+        model=_GPT4O,
+        volume=600_000,
+        activity=60,
+    ),
+    _openai(
+        "web-mini-bob",
+        project_id=_PROJ_WEB,
+        user_id="user-SimBob000000002",
+        api_key_id="key_SimWebBob00002",
+        model=_GPT4O_MINI,
+        volume=2_000_000,
+        activity=70,
+    ),
+    _openai(
+        "web-audio-alice",
+        project_id=_PROJ_WEB,
+        user_id="user-SimAlice00000001",
+        api_key_id="key_SimWebAlice0001",
+        model=_GPT4O_AUDIO,
+        volume=120_000,
+        activity=30,
+        modalities=frozenset({"audio"}),
+    ),
+    _openai(
+        "batch-mini-bob",
+        project_id=_PROJ_BATCH,
+        user_id="user-SimBob000000002",
+        api_key_id="key_SimBatchBob0003",
+        model=_GPT4O_MINI,
+        batch=True,
+        volume=3_000_000,
+        activity=35,
+    ),
+    _openai(
+        "batch-4o-bob",
+        project_id=_PROJ_BATCH,
+        user_id="user-SimBob000000002",
+        api_key_id="key_SimBatchBob0003",
+        model=_GPT4O,
+        batch=True,
+        volume=900_000,
+        activity=25,
+    ),
+    _openai(
+        "research-4o-service",
+        project_id=_PROJ_RESEARCH,
+        user_id=None,
+        api_key_id="key_SimResearchSvc04",
+        model=_GPT4O,
+        volume=250_000,
+        activity=45,
+    ),
+    _openai(
+        "research-image-service",
+        project_id=_PROJ_RESEARCH,
+        user_id=None,
+        api_key_id="key_SimResearchSvc04",
+        model=_GPT_IMAGE,
+        volume=50_000,
+        activity=20,
+        modalities=frozenset({"image"}),
+    ),
+)
+
+
+def combos_for(provider: Provider) -> tuple[Combo, ...]:
+    return ANTHROPIC_COMBOS if provider == "anthropic" else OPENAI_COMBOS
+
+
+def dimensions_for(provider: Provider) -> tuple[str, ...]:
+    return ANTHROPIC_DIMENSIONS if provider == "anthropic" else OPENAI_DIMENSIONS

@@ -14,7 +14,7 @@ import typer
 from pydantic import ValidationError
 
 from usage_common import Settings, UsagePipelineError, parse_instant, utc_now
-from usage_simulator import SimulatorConfig, serve_forever
+from usage_simulator import SimulatorConfig, SimulatorServer
 from usage_transport import ReadinessCheck, create_ops_app, serve_ops
 from usage_writer import apply_migrations
 
@@ -116,7 +116,10 @@ def up(
         raise typer.Exit(2)
 
     async def main() -> None:
-        async with Pipeline(settings, simulate=simulate, say=typer.echo) as pipeline:
+        progress = (lambda line: typer.echo(line, err=True)) if once else None
+        async with Pipeline(
+            settings, simulate=simulate, say=typer.echo, progress=progress
+        ) as pipeline:
             if once:
                 tally = await pipeline.run_once(start, end)
                 for line in tally.lines():
@@ -204,11 +207,18 @@ def simulate(
     """Run the provider simulator alone (Anthropic and OpenAI admin usage APIs)."""
     _setup_logging(True)
     config = SimulatorConfig(seed=seed)
-    typer.echo(
-        f"simulator on http://127.0.0.1:{port} (OpenAI base URL http://127.0.0.1:{port}/v1);"
-        " keys: see `usage-pipeline simulate --help` or the README"
-    )
-    _run(serve_forever(config, "127.0.0.1", port))
+
+    async def main() -> None:
+        stop = stop_on_signals()
+        async with SimulatorServer(config, port=port) as sim:
+            typer.echo(
+                f"Anthropic base URL {sim.anthropic_base_url}  key {config.anthropic_admin_key}"
+            )
+            typer.echo(f"OpenAI base URL    {sim.openai_base_url}  key {config.openai_admin_key}")
+            typer.echo(f"seed {seed}; Ctrl-C stops")
+            await stop.wait()
+
+    _run(main())
 
 
 @app.command()

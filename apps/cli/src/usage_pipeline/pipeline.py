@@ -56,11 +56,13 @@ class Pipeline:
         drain_timeout: float = 600.0,
         max_stage_failures: int = 3,
         say: Callable[[str], None] = print,
+        progress: Callable[[str], None] | None = None,
     ) -> None:
         self.settings = settings
         self.simulate = simulate
         self.drain_timeout = drain_timeout
         self.say = say
+        self.progress = progress
         self.tally = RunTally()
         self.max_stage_failures = max_stage_failures
         self._failures: list[str] = []
@@ -153,6 +155,11 @@ class Pipeline:
         self._stack.push_async_callback(client.aclose)
         assert self._publisher is not None
         self._ctx = make_context(s, client, self._publisher)
+        if self.progress is not None:
+            report = self.progress
+            self._ctx.on_page = lambda page: report(
+                f"  {page.provider} {page.endpoint}: page {page.page_number} published"
+            )
 
     async def run_once(self, since: datetime, until: datetime) -> RunTally:
         credentials = credentials_from_settings(self.settings)

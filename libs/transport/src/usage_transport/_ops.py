@@ -7,11 +7,11 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import uvicorn
-from prometheus_client import REGISTRY, CollectorRegistry, make_asgi_app
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Mount, Route
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
 __all__ = ["ReadinessCheck", "create_ops_app", "serve_ops"]
 
@@ -38,11 +38,14 @@ def create_ops_app(
             return JSONResponse({"status": "unavailable", "failed": failures}, status_code=503)
         return JSONResponse({"status": "ok", "checks": sorted(checks)})
 
+    async def metrics(_: Request) -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
     return Starlette(
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
-            Mount("/metrics", app=make_asgi_app(registry)),
+            Route("/metrics", metrics),
         ]
     )
 

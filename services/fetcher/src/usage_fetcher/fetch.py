@@ -66,6 +66,8 @@ class FetchContext:
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     clock: Callable[[], datetime] = utc_now
     sleep: Sleep = asyncio.sleep
+    on_page: Callable[[RawPage], None] | None = None
+    """Called after each page is published: progress output for long backfills."""
 
 
 @dataclass
@@ -115,6 +117,8 @@ async def fetch_endpoint(
         await ctx.publisher.publish_many([Message(ctx.raw_topic, raw_page_key(page), encode(page))])
         report.pages += 1
         FETCH_PAGES.labels(api.provider, spec.endpoint).inc()
+        if ctx.on_page:
+            ctx.on_page(page)
         cursor = _next_cursor(response.body)
         if cursor is None:
             return report

@@ -1,0 +1,118 @@
+"""The `usage-pipeline` command as a user runs it: embedded PostgreSQL, in-process transport."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+
+from usage_testing import wait_for
+
+from .expected import canonical_totals
+
+pytestmark = pytest.mark.postgres  # the command starts its own embedded PostgreSQL
+
+SINCE = datetime(2025, 11, 1, tzinfo=UTC)
+UNTIL = datetime(2025, 11, 3, tzinfo=UTC)
+
+
+def cli_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("USAGE_")}
+    return env | {"USAGE_DATA_DIR": str(data_dir)} | extra
+
+
+def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "usage_pipeline", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+
+
+def test_up_once_twice_leaves_the_report_identical_and_exact(tmp_path: Path) -> None:
+    env = cli_env(tmp_path / "data")
+    window = ["--since", "2025-11-01", "--until", "2025-11-03"]
+    first = cli(env, "up", "--simulate", "--once", *window)
+    assert first.returncode == 0, first.stderr
+    assert "inserted" in first.stdout
+    report1 = cli(env, "report", "--by", "provider", "--format", "json")
+    second = cli(env, "up", "--simulate", "--once", *window)
+    assert second.returncode == 0, second.stderr
+    assert " 0 inserted  0 updated" in second.stdout
+    report2 = cli(env, "report", "--by", "provider", "--format", "json")
+    assert report1.returncode == report2.returncode == 0
+    assert report1.stdout == report2.stdout
+
+    rows = json.loads(report1.stdout)
+    assert [r["provider"] for r in rows] == ["anthropic", "openai"]
+    for row in rows:
+        expected = canonical_totals(row["provider"], SINCE, UNTIL)
+        assert {k: row[k] for k in expected} == expected
+        assert row["cost_usd"] is None
+        assert all(isinstance(row[k], int) for k in expected)
+
+    table = cli(env, "report", "--by", "provider,day")
+    assert table.returncode == 0
+    assert table.stdout.splitlines()[-1].startswith("TOTAL")
+
+
+def test_bad_input_is_refused_with_a_message_and_exit_2(tmp_path: Path) -> None:
+    env = cli_env(tmp_path / "data")
+    bad_date = cli(env, "up", "--once", "--since", "yesterday")
+    assert bad_date.returncode == 2 and "--since" in bad_date.stderr
+    backwards = cli(env, "up", "--once", "--since", "2025-11-03", "--until", "2025-11-01")
+    assert backwards.returncode == 2 and "not before" in backwards.stderr
+    bad_by = cli(env, "report", "--by", "provider,planet")
+    assert bad_by.returncode == 2 and "unknown --by planet" in bad_by.stderr
+    bad_env = cli(cli_env(tmp_path / "data", USAGE_BUCKET_WIDTH="2h"), "up", "--once")
+    assert bad_env.returncode == 2 and "USAGE_BUCKET_WIDTH" in bad_env.stderr
+    assert not (tmp_path / "data").exists()  # refused before anything was started or written
+
+
+async def test_polling_mode_serves_health_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = cli_env(tmp_path / "data", USAGE_OPS_PORT=str(port), USAGE_OPS_HOST="127.0.0.1")
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "usage_pipeline",
+        "up",
+        "--simulate",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        async with httpx.AsyncClient(timeout=5) as client:
+
+            async def ready() -> bool:
+                try:
+                    return (await client.get(f"http://127.0.0.1:{port}/readyz")).status_code == 200
+                except httpx.TransportError:
+                    return False
+
+            async def rows_written() -> bool:
+                text = (await client.get(f"http://127.0.0.1:{port}/metrics")).text
+                return 'usage_writer_rows_total{outcome="inserted",provider="openai"}' in text
+
+            await wait_for(ready, 60, message="up never became ready")
+            await wait_for(rows_written, 60, message="first poll wrote nothing")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 0, err.decode()
+    assert out.decode().rstrip().endswith("stopped")

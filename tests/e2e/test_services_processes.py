@@ -1,0 +1,117 @@
+"""The three services as separate long-running processes, as Kubernetes runs them."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+
+import asyncpg
+import httpx
+import pytest
+
+from usage_simulator import SimulatorConfig
+from usage_testing import wait_for
+
+pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def start(env: dict[str, str], *args: str) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "usage_pipeline",
+        *args,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def test_services_run_alone_serve_ops_endpoints_and_stop_cleanly(
+    kafka_bootstrap: str, database_url: str, unique_suffix: str
+) -> None:
+    sim = SimulatorConfig()
+    sim_port = free_port()
+    ops = {name: free_port() for name in ("fetcher", "normalizer", "writer")}
+    base = {k: v for k, v in os.environ.items() if not k.startswith("USAGE_")}
+    env = base | {
+        "USAGE_KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "USAGE_DATABASE_URL": database_url,
+        "USAGE_TOPIC_RAW": f"raw-{unique_suffix}",
+        "USAGE_TOPIC_EVENTS": f"events-{unique_suffix}",
+        "USAGE_TOPIC_DLQ": f"dlq-{unique_suffix}",
+        "USAGE_KAFKA_GROUP_PREFIX": f"svc-{unique_suffix}",
+        "USAGE_ANTHROPIC_ADMIN_KEY": sim.anthropic_admin_key,
+        "USAGE_OPENAI_ADMIN_KEY": sim.openai_admin_key,
+        "USAGE_ANTHROPIC_BASE_URL": f"http://127.0.0.1:{sim_port}",
+        "USAGE_OPENAI_BASE_URL": f"http://127.0.0.1:{sim_port}/v1",
+        "USAGE_OPS_HOST": "127.0.0.1",
+        "USAGE_POLL_INTERVAL_SECONDS": "3600",
+        "USAGE_WRITER_BATCH_TIMEOUT_MS": "100",
+    }
+    migrate = await start(env, "migrate")
+    assert await asyncio.wait_for(migrate.wait(), 60) == 0
+    procs = {"simulator": await start(env, "simulate", "--port", str(sim_port))}
+    for name in ("writer", "normalizer", "fetcher"):
+        procs[name] = await start(env | {"USAGE_OPS_PORT": str(ops[name])}, "service", name)
+
+    async with httpx.AsyncClient(timeout=5) as client:
+
+        async def answers(url: str) -> bool:
+            try:
+                return (await client.get(url)).status_code == 200
+            except httpx.TransportError:
+                return False
+
+        try:
+            for name, port in ops.items():
+                await wait_for(
+                    lambda p=port: answers(f"http://127.0.0.1:{p}/readyz"),
+                    60,
+                    message=f"{name} not ready",
+                )
+
+            async def both_providers_written() -> bool:
+                conn = await asyncpg.connect(database_url)
+                try:
+                    rows = await conn.fetch("SELECT DISTINCT provider FROM usage_events")
+                finally:
+                    await conn.close()
+                return {r["provider"] for r in rows} == {"anthropic", "openai"}
+
+            await wait_for(both_providers_written, 90, message="rows never reached PostgreSQL")
+
+            metrics = {
+                n: (await client.get(f"http://127.0.0.1:{p}/metrics")).text for n, p in ops.items()
+            }
+            assert (
+                'usage_fetch_pages_published_total{endpoint="messages",provider="anthropic"}'
+                in metrics["fetcher"]
+            )
+            assert 'usage_normalize_events_total{provider="openai"}' in metrics["normalizer"]
+            assert (
+                'usage_writer_rows_total{outcome="inserted",provider="anthropic"}'
+                in metrics["writer"]
+            )
+            for text in metrics.values():
+                assert sim.anthropic_admin_key not in text and sim.openai_admin_key not in text
+            health = await client.get(f"http://127.0.0.1:{ops['writer']}/healthz")
+            assert health.json() == {"status": "ok"}
+        finally:
+            for proc in procs.values():
+                if proc.returncode is None:
+                    proc.send_signal(signal.SIGTERM)
+            codes = {n: await asyncio.wait_for(p.wait(), 60) for n, p in procs.items()}
+    errors = {n: (await p.stderr.read()).decode()[-2000:] for n, p in procs.items() if p.stderr}
+    assert codes == dict.fromkeys(procs, 0), errors
+    for text in errors.values():
+        assert sim.anthropic_admin_key not in text and sim.openai_admin_key not in text

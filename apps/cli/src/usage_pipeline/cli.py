@@ -201,7 +201,10 @@ def report(
 
 @app.command()
 def simulate(
-    port: Annotated[int, typer.Option("--port", help="TCP port on 127.0.0.1")] = 8787,
+    port: Annotated[int, typer.Option("--port", help="TCP port")] = 8787,
+    host: Annotated[
+        str, typer.Option("--host", help="address to bind; 0.0.0.0 inside a container")
+    ] = "127.0.0.1",
     seed: Annotated[int, typer.Option("--seed", help="data seed")] = 42,
 ) -> None:
     """Run the provider simulator alone (Anthropic and OpenAI admin usage APIs)."""
@@ -210,7 +213,7 @@ def simulate(
 
     async def main() -> None:
         stop = stop_on_signals()
-        async with SimulatorServer(config, port=port) as sim:
+        async with SimulatorServer(config, host=host, port=port) as sim:
             typer.echo(
                 f"Anthropic base URL {sim.anthropic_base_url}  key {config.anthropic_admin_key}"
             )

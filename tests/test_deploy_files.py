@@ -7,6 +7,7 @@ from pathlib import Path
 
 import yaml
 from typer.testing import CliRunner
+
 from usage_pipeline.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]

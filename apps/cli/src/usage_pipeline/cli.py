@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import sys
 from datetime import datetime, timedelta
@@ -233,6 +234,11 @@ def service(
     _setup_logging(verbose)
     settings = _settings()
     _run(run_service(name, settings))
+
+
+# Commands that live in their own modules; each module exposes `register(app)`.
+for _module in ("normalize_command", "import_command", "reconcile_command"):
+    importlib.import_module(f".{_module}", __package__).register(app)
 
 
 def main() -> None:

@@ -23,7 +23,14 @@ from types import TracebackType
 
 from pydantic import SecretStr
 
-from usage_common import ConfigError, InfrastructureError, Settings
+from usage_common import (
+    ConfigError,
+    InfrastructureError,
+    RawPage,
+    Settings,
+    encode,
+    raw_page_key,
+)
 from usage_fetcher import credentials_from_settings, fetch_cycle
 from usage_fetcher.app import make_context, make_http_client, run_fetch_loop
 from usage_normalizer import app as normalizer_app
@@ -31,6 +38,7 @@ from usage_simulator import SimulatorConfig, SimulatorServer
 from usage_transport import (
     InProcessBus,
     KafkaPublisher,
+    Message,
     Publisher,
     consumer_lag,
     ensure_topics,
@@ -53,6 +61,7 @@ class Pipeline:
         settings: Settings,
         *,
         simulate: bool = False,
+        fetch: bool = True,
         drain_timeout: float = 600.0,
         max_stage_failures: int = 3,
         say: Callable[[str], None] = print,
@@ -60,6 +69,7 @@ class Pipeline:
     ) -> None:
         self.settings = settings
         self.simulate = simulate
+        self.fetch = fetch
         self.drain_timeout = drain_timeout
         self.say = say
         self.progress = progress
@@ -104,7 +114,7 @@ class Pipeline:
                 f"applied migrations: {', '.join(f'{m.version:04d}_{m.name}' for m in applied)}"
             )
 
-        if self.simulate or not credentials_from_settings(s):
+        if self.fetch and (self.simulate or not credentials_from_settings(s)):
             if not self.simulate:
                 self.say("no provider credentials configured: using the provider simulator")
             sim_config = SimulatorConfig()
@@ -177,6 +187,13 @@ class Pipeline:
         self.say(f"fetched {sum(r.pages for r in reports)} page(s); draining the pipeline")
         await self.drain()
         return self.tally
+
+    async def publish_raw(self, pages: list[RawPage]) -> None:
+        """Put raw pages (e.g. console CSV chunks) on the raw topic, as the fetcher does."""
+        assert self._publisher is not None
+        await self._publisher.publish_many(
+            [Message(self.settings.topic_raw, raw_page_key(p), encode(p)) for p in pages]
+        )
 
     def _stage_error(self, exc: Exception) -> None:
         self._failures.append(f"{type(exc).__name__}: {exc}")

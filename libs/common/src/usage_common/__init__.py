@@ -1,7 +1,13 @@
 """Shared contract of the usage pipeline: wire models, topics, settings, errors."""
 
-from ._codec import decode, encode
-from ._dedupe import IDENTITY_FIELDS, dedupe_key, raw_page_key
+from ._codec import decode, decode_event, encode
+from ._dedupe import (
+    CLAUDE_CODE_IDENTITY_FIELDS,
+    COST_IDENTITY_FIELDS,
+    IDENTITY_FIELDS,
+    dedupe_key,
+    raw_page_key,
+)
 from ._errors import (
     ConfigError,
     InfrastructureError,
@@ -10,19 +16,34 @@ from ._errors import (
     TransientError,
     UsagePipelineError,
 )
-from ._models import DeadLetter, RawPage, UsageEvent, WireModel
+from ._models import (
+    CanonicalEvent,
+    ClaudeCodeEvent,
+    ClaudeCodeModelUsage,
+    CostEvent,
+    DeadLetter,
+    RawPage,
+    UsageEvent,
+    WireModel,
+)
 from ._settings import Settings
 from ._time import bucket_delta, ensure_utc, floor_to_bucket, parse_instant, utc_now
 from ._topics import DLQ_TOPIC, EVENTS_TOPIC, RAW_TOPIC
 from ._types import BucketWidth, CostSource, Provider, Source, UsageType
 
 __all__ = [
+    "CLAUDE_CODE_IDENTITY_FIELDS",
+    "COST_IDENTITY_FIELDS",
     "DLQ_TOPIC",
     "EVENTS_TOPIC",
     "IDENTITY_FIELDS",
     "RAW_TOPIC",
     "BucketWidth",
+    "CanonicalEvent",
+    "ClaudeCodeEvent",
+    "ClaudeCodeModelUsage",
     "ConfigError",
+    "CostEvent",
     "CostSource",
     "DeadLetter",
     "InfrastructureError",
@@ -39,6 +60,7 @@ __all__ = [
     "WireModel",
     "bucket_delta",
     "decode",
+    "decode_event",
     "dedupe_key",
     "encode",
     "ensure_utc",

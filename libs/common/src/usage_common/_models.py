@@ -9,14 +9,23 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field, field_validator, model_validator
 
 from ._time import ensure_utc
 from ._types import BucketWidth, CostSource, Provider, Source, UsageType
 
-__all__ = ["DeadLetter", "RawPage", "UsageEvent", "WireModel"]
+__all__ = [
+    "CanonicalEvent",
+    "ClaudeCodeEvent",
+    "ClaudeCodeModelUsage",
+    "CostEvent",
+    "DeadLetter",
+    "RawPage",
+    "UsageEvent",
+    "WireModel",
+]
 
 
 class WireModel(BaseModel, frozen=True, extra="forbid", strict=True):
@@ -66,6 +75,7 @@ class UsageEvent(WireModel):
     """
 
     schema_version: Literal[1] = 1
+    kind: Literal["usage"] = "usage"
     # Identity: every field down to `dimensions` is part of the dedupe key.
     provider: Provider
     organization_id: str
@@ -100,6 +110,10 @@ class UsageEvent(WireModel):
         default_factory=dict,
         description="per-modality breakdowns as reported; they overlap, never add them to totals",
     )
+    units: dict[str, int] = Field(
+        default_factory=dict,
+        description="endpoint units: images, characters, seconds, usage_bytes, num_sessions",
+    )
     cost_usd: Decimal | None = None
     cost_source: CostSource | None = None
     fetched_at: AwareDatetime
@@ -125,6 +139,96 @@ class UsageEvent(WireModel):
         if self.window_end <= self.window_start:
             raise ValueError("window_end must be after window_start")
         return self
+
+
+class CostEvent(WireModel):
+    """One line of a provider cost report, in exact USD: the money of record.
+
+    Anthropic reports cents as decimal strings, OpenAI dollars as numbers; both become
+    `amount_usd` here, and `amount_reported` keeps the provider's figure verbatim.
+    """
+
+    schema_version: Literal[1] = 1
+    kind: Literal["cost"] = "cost"
+    # Identity: every field down to `dimensions` is part of the dedupe key.
+    provider: Provider
+    organization_id: str
+    source: Source
+    bucket_width: BucketWidth
+    window_start: AwareDatetime
+    window_end: AwareDatetime
+    project_id: str | None = Field(default=None, description="OpenAI project / Anthropic workspace")
+    api_key_id: str | None = None
+    line_item: str | None = Field(
+        default=None, description="OpenAI line_item / Anthropic description"
+    )
+    model: str | None = None
+    cost_type: str | None = Field(default=None, examples=["tokens", "web_search"])
+    token_type: str | None = Field(default=None, examples=["uncached_input_tokens"])
+    service_tier: str | None = None
+    context_window: str | None = None
+    inference_geo: str | None = None
+    dimensions: dict[str, str] = Field(default_factory=dict)
+    # Measures.
+    amount_usd: Decimal
+    currency: Literal["USD"] = "USD"
+    amount_reported: str = Field(description="the provider's amount as written, in its unit")
+    quantity: Decimal | None = None
+    quantity_unit: str | None = None
+    list_price_usd: Decimal | None = Field(default=None, description="console CSV only")
+    fetched_at: AwareDatetime
+
+    @model_validator(mode="after")
+    def _check_window(self) -> CostEvent:
+        if self.window_end <= self.window_start:
+            raise ValueError("window_end must be after window_start")
+        return self
+
+
+class ClaudeCodeModelUsage(WireModel):
+    """Tokens and Anthropic's own estimated cost for one model, within one actor-day."""
+
+    model: str
+    input_tokens: int = Field(ge=0)
+    output_tokens: int = Field(ge=0)
+    cache_read_tokens: int = Field(ge=0)
+    cache_creation_tokens: int = Field(ge=0)
+    estimated_cost_usd: Decimal | None = None
+
+
+class ClaudeCodeEvent(WireModel):
+    """One Claude Code actor on one UTC day (usage_report/claude_code).
+
+    Kept apart from `UsageEvent`s: API-key Claude Code usage also appears in the messages
+    report, so adding these tokens to usage totals would count them twice.
+    """
+
+    schema_version: Literal[1] = 1
+    kind: Literal["claude_code"] = "claude_code"
+    # Identity: every field down to `terminal_type` is part of the dedupe key.
+    provider: Literal["anthropic"] = "anthropic"
+    organization_id: str
+    source: Source
+    day_start: AwareDatetime
+    actor_type: str = Field(examples=["user_actor", "api_actor"])
+    actor_id: str = Field(description="email address or API key name")
+    customer_type: str | None = None
+    terminal_type: str | None = None
+    # Measures.
+    subscription_type: str | None = None
+    is_remote: bool | None = None
+    num_sessions: int = Field(default=0, ge=0)
+    lines_added: int = Field(default=0, ge=0)
+    lines_removed: int = Field(default=0, ge=0)
+    commits: int = Field(default=0, ge=0)
+    pull_requests: int = Field(default=0, ge=0)
+    tool_actions: dict[str, dict[str, int]] = Field(default_factory=dict)
+    models: list[ClaudeCodeModelUsage] = Field(default_factory=list)
+    fetched_at: AwareDatetime
+
+
+CanonicalEvent = Annotated[UsageEvent | CostEvent | ClaudeCodeEvent, Field(discriminator="kind")]
+"""What travels on the events topic; `kind` tells the records apart."""
 
 
 class DeadLetter(WireModel):

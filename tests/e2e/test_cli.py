@@ -107,7 +107,10 @@ async def test_polling_mode_serves_health_and_stops_cleanly_on_ctrl_c(tmp_path: 
 
             async def rows_written() -> bool:
                 text = (await client.get(f"http://127.0.0.1:{port}/metrics")).text
-                return 'usage_writer_rows_total{outcome="inserted",provider="openai"}' in text
+                return (
+                    'usage_writer_rows_total{kind="usage",outcome="inserted",provider="openai"}'
+                    in text
+                )
 
             await wait_for(ready, 60, message="up never became ready")
             await wait_for(rows_written, 60, message="first poll wrote nothing")

@@ -99,7 +99,7 @@ async def test_services_run_alone_serve_ops_endpoints_and_stop_cleanly(
             )
             assert 'usage_normalize_events_total{provider="openai"}' in metrics["normalizer"]
             assert (
-                'usage_writer_rows_total{outcome="inserted",provider="anthropic"}'
+                'usage_writer_rows_total{kind="usage",outcome="inserted",provider="anthropic"}'
                 in metrics["writer"]
             )
             for text in metrics.values():

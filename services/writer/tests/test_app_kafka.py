@@ -48,7 +48,7 @@ class FailingOnce:
         self.calls = 0
         self.lag_at_retry: int | None = None
 
-    async def upsert_usage(self, events: list[UsageEvent]) -> UpsertStats:
+    async def upsert(self, events: list[UsageEvent]) -> UpsertStats:
         self.calls += 1
         if self.calls == 1:
             raise StorageError("simulated outage")
@@ -57,7 +57,7 @@ class FailingOnce:
             self.lag_at_retry = await consumer_lag(
                 self.bootstrap, group, self.settings.topic_events
             )
-        return await self.inner.upsert_usage(events)
+        return await self.inner.upsert(events)
 
 
 async def test_failed_batch_is_not_acknowledged_and_is_delivered_again(

@@ -44,14 +44,14 @@ class Recorder:
         self.published: list[Message] = []
         self.fail = fail
 
-    async def upsert_usage(self, events: list[UsageEvent]) -> UpsertStats:
+    async def upsert(self, events: list[Any]) -> UpsertStats:
         self.calls.append("upsert")
         if self.fail:
             raise StorageError("database down")
         self.upserted = events
         stats = UpsertStats()
         for e in events:
-            stats.add(e.provider, "inserted")
+            stats.add(e.kind, e.provider, "inserted")
         return stats
 
     async def publish_many(self, messages: list[Message]) -> None:

@@ -80,13 +80,13 @@ async def test_insert_then_unchanged_replay_writes_nothing(
         event(model="claude-haiku-4-5"),
         event(window_start=T0 + timedelta(hours=1), window_end=T0 + timedelta(hours=2)),
     ]
-    stats = await storage.upsert_usage(batch)
+    stats = await storage.upsert(batch)
     assert stats.total("inserted") == 3
     before = await rows(database_url)
     assert len(before) == 3
     # the same data fetched again later: nothing changes, not even updated_at or fetched_at
     replay = [e.model_copy(update={"fetched_at": e.fetched_at + timedelta(days=1)}) for e in batch]
-    stats = await storage.upsert_usage(replay)
+    stats = await storage.upsert(replay)
     assert stats.total("unchanged") == 3 and stats.total("inserted") == stats.total("updated") == 0
     assert await rows(database_url) == before
 
@@ -94,12 +94,12 @@ async def test_insert_then_unchanged_replay_writes_nothing(
 async def test_revised_bucket_updates_the_row_and_old_replay_cannot_overwrite_it(
     storage: PostgresStorage, database_url: str
 ) -> None:
-    await storage.upsert_usage([event()])
+    await storage.upsert([event()])
     newer = event(output_tokens=9, fetched_at=T0 + timedelta(hours=3))
-    stats = await storage.upsert_usage([newer])
+    stats = await storage.upsert([newer])
     assert stats.total("updated") == 1
     older = event(output_tokens=7, fetched_at=T0 + timedelta(hours=2, minutes=30))
-    stats = await storage.upsert_usage([older])
+    stats = await storage.upsert([older])
     assert stats.total("stale") == 1 and stats.total("updated") == 0
     [row] = await rows(database_url)
     assert row["output_tokens"] == 9 and row["fetched_at"] == newer.fetched_at
@@ -108,8 +108,8 @@ async def test_revised_bucket_updates_the_row_and_old_replay_cannot_overwrite_it
 async def test_null_dimensions_are_values_of_the_key(
     storage: PostgresStorage, database_url: str
 ) -> None:
-    await storage.upsert_usage([event(project_id=None), event(project_id="wrkspc_1")])
-    await storage.upsert_usage(
+    await storage.upsert([event(project_id=None), event(project_id="wrkspc_1")])
+    await storage.upsert(
         [event(project_id=None, output_tokens=6, fetched_at=T0 + timedelta(hours=5))]
     )
     by_project = {r["project_id"]: r["output_tokens"] for r in await rows(database_url)}
@@ -121,7 +121,7 @@ async def test_months_get_their_own_partitions_and_money_stays_exact(
 ) -> None:
     dec = T0 + timedelta(hours=1)  # 2025-12-01T00:00Z: next month
     cost = Decimal("0.1234567890123456789")
-    await storage.upsert_usage(
+    await storage.upsert(
         [
             event(cost_usd=cost, cost_source="estimated"),
             event(window_start=dec, window_end=dec + timedelta(hours=1)),
@@ -138,5 +138,55 @@ async def test_months_get_their_own_partitions_and_money_stays_exact(
             await conn.fetchval("SELECT cost_usd FROM usage_events WHERE cost_usd IS NOT NULL")
             == cost
         )
+    finally:
+        await conn.close()
+
+
+async def test_cost_and_claude_code_records_use_their_own_tables(
+    storage: PostgresStorage, database_url: str
+) -> None:
+    from usage_common import ClaudeCodeEvent, ClaudeCodeModelUsage, CostEvent
+
+    day = datetime(2025, 11, 1, tzinfo=UTC)
+    cost = CostEvent(
+        provider="anthropic",
+        organization_id="org",
+        source="admin_api",
+        bucket_width="1d",
+        window_start=day,
+        window_end=day + timedelta(days=1),
+        line_item="Claude Haiku 4.5 Usage - Input Tokens",
+        amount_usd=Decimal("1.2378912"),
+        amount_reported="123.78912",
+        fetched_at=day + timedelta(days=2),
+    )
+    code = ClaudeCodeEvent(
+        organization_id="org",
+        source="admin_api",
+        day_start=day,
+        actor_type="user_actor",
+        actor_id="dev@example.com",
+        num_sessions=3,
+        models=[
+            ClaudeCodeModelUsage(
+                model="claude-sonnet-4-5",
+                input_tokens=10,
+                output_tokens=5,
+                cache_read_tokens=2,
+                cache_creation_tokens=1,
+                estimated_cost_usd=Decimal("0.0123"),
+            )
+        ],
+        fetched_at=day + timedelta(days=2),
+    )
+    stats = await storage.upsert([cost, code, event()])
+    assert stats.by_kind[("cost", "anthropic")]["inserted"] == 1
+    assert stats.by_kind[("claude_code", "anthropic")]["inserted"] == 1
+    again = await storage.upsert([cost, code])
+    assert again.total("unchanged") == 2
+    conn = await asyncpg.connect(database_url)
+    try:
+        assert await conn.fetchval("SELECT amount_usd FROM cost_events") == Decimal("1.2378912")
+        assert await conn.fetchval("SELECT num_sessions FROM claude_code_usage") == 3
     finally:
         await conn.close()

@@ -18,6 +18,7 @@ class RunTally:
     events: Counter[str] = field(default_factory=Counter)
     dead_letters: Counter[str] = field(default_factory=Counter)
     rows: dict[str, Counter[str]] = field(default_factory=dict)
+    rows_by_kind: dict[tuple[str, str], Counter[str]] = field(default_factory=dict)
 
     def on_normalized(self, result: NormalizeResult) -> None:
         if result.dead_letter is not None:
@@ -27,6 +28,8 @@ class RunTally:
     def on_written(self, result: WriteResult) -> None:
         for provider, counts in result.stats.by_provider.items():
             self.rows.setdefault(provider, Counter()).update(counts)
+        for key, counts in result.stats.by_kind.items():
+            self.rows_by_kind.setdefault(key, Counter()).update(counts)
 
     @property
     def failed(self) -> bool:
@@ -44,9 +47,9 @@ class RunTally:
                 f"normalized  {provider:<10} {self.events[provider]:>6} event(s)"
                 f"  {self.dead_letters[provider]} page(s) dead-lettered"
             )
-        for provider, c in sorted(self.rows.items()):
+        for (kind, provider), c in sorted(self.rows_by_kind.items()):
             out.append(
                 f"written     {provider:<10} {c['inserted']:>6} inserted  {c['updated']} updated"
-                f"  {c['unchanged']} unchanged  {c['stale']} stale"
+                f"  {c['unchanged']} unchanged  {c['stale']} stale  ({kind} rows)"
             )
         return out

@@ -8,8 +8,9 @@ __all__ = ["BATCH_DURATION", "BATCH_SIZE", "DLQ_MESSAGES", "NEWEST_BUCKET", "ROW
 
 ROWS = Counter(
     "usage_writer_rows_total",
-    "Events written, by outcome: inserted, updated, unchanged, stale",
-    ["provider", "outcome"],
+    "Records written, by kind (usage, cost, claude_code) and outcome: inserted, updated,"
+    " unchanged, stale",
+    ["provider", "kind", "outcome"],
 )
 BATCH_SIZE = Histogram(
     "usage_writer_batch_size",

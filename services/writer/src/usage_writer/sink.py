@@ -21,11 +21,12 @@ from datetime import datetime
 
 from pydantic import ValidationError
 
-from usage_common import DeadLetter, UsageEvent, decode, dedupe_key, encode, utc_now
+from usage_common import DeadLetter, decode_event, dedupe_key, encode, utc_now
 from usage_transport import Message, Publisher
 
 from .metrics import BATCH_DURATION, BATCH_SIZE, DLQ_MESSAGES, NEWEST_BUCKET, ROWS
 from .storage import Storage, UpsertStats
+from .tables import Event
 
 __all__ = ["WriteResult", "dedupe_batch", "write_batch"]
 
@@ -38,11 +39,11 @@ class WriteResult:
     stats: UpsertStats
 
 
-def dedupe_batch(events: list[UsageEvent]) -> list[UsageEvent]:
+def dedupe_batch(events: list[Event]) -> list[Event]:
     """One event per identity: newest `fetched_at` wins; on a tie, the later message."""
-    chosen: dict[tuple[str, datetime], UsageEvent] = {}
+    chosen: dict[str, Event] = {}
     for event in events:
-        key = (dedupe_key(event), event.window_start)
+        key = dedupe_key(event)
         current = chosen.get(key)
         if current is None or event.fetched_at >= current.fetched_at:
             chosen[key] = event
@@ -60,11 +61,11 @@ async def write_batch(
 ) -> WriteResult:
     started = time.perf_counter()
     BATCH_SIZE.observe(len(values))
-    events: list[UsageEvent] = []
+    events: list[Event] = []
     letters: list[Message] = []
     for value in values:
         try:
-            events.append(decode(UsageEvent, value))
+            events.append(decode_event(value))
         except ValidationError as exc:
             DLQ_MESSAGES.labels("unknown").inc()
             letter = DeadLetter(
@@ -79,12 +80,13 @@ async def write_batch(
     if letters:
         await publisher.publish_many(letters)
     unique = dedupe_batch(events)
-    stats = await storage.upsert_usage(unique)
-    for provider, counts in stats.by_provider.items():
+    stats = await storage.upsert(unique)
+    for (kind, provider), counts in stats.by_kind.items():
         for outcome, n in counts.items():
-            ROWS.labels(provider, outcome).inc(n)
-    for provider in {e.provider for e in unique}:
-        newest = max(e.window_start for e in unique if e.provider == provider)
+            ROWS.labels(provider, kind, outcome).inc(n)
+    usage = [e for e in unique if e.kind == "usage"]
+    for provider in {e.provider for e in usage}:
+        newest = max(e.window_start for e in usage if e.provider == provider)
         NEWEST_BUCKET.labels(provider).set(newest.timestamp())
     BATCH_DURATION.observe(time.perf_counter() - started)
     return WriteResult(len(values), len(unique), len(letters), stats)

@@ -6,121 +6,79 @@ only place that knows SQL or asyncpg. asyncpg errors are translated to `StorageE
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 import asyncpg
 
-from usage_common import UsageEvent, dedupe_key
-
 from .errors import StorageError
 from .migrate import Conn, check_schema
+from .tables import TABLES, Event, TableSpec
 
-__all__ = ["COLUMNS", "PostgresStorage", "Storage", "UpsertStats"]
-
-# (column, array type): the order of the unnest() arguments. Identity and measure columns.
-COLUMNS: tuple[tuple[str, str], ...] = (
-    ("dedupe_key", "text"),
-    ("provider", "text"),
-    ("organization_id", "text"),
-    ("source", "text"),
-    ("usage_type", "text"),
-    ("bucket_width", "text"),
-    ("window_start", "timestamptz"),
-    ("window_end", "timestamptz"),
-    ("project_id", "text"),
-    ("api_key_id", "text"),
-    ("user_id", "text"),
-    ("model", "text"),
-    ("service_tier", "text"),
-    ("batch", "boolean"),
-    ("context_window", "text"),
-    ("inference_geo", "text"),
-    ("dimensions", "jsonb"),
-    ("input_tokens", "bigint"),
-    ("input_uncached_tokens", "bigint"),
-    ("input_cache_read_tokens", "bigint"),
-    ("input_cache_write_tokens", "bigint"),
-    ("input_cache_write_5m_tokens", "bigint"),
-    ("input_cache_write_1h_tokens", "bigint"),
-    ("output_tokens", "bigint"),
-    ("requests", "bigint"),
-    ("web_search_requests", "bigint"),
-    ("token_details", "jsonb"),
-    ("cost_usd", "numeric"),
-    ("cost_source", "text"),
-    ("fetched_at", "timestamptz"),
-)
-_KEY = ("dedupe_key", "window_start")
-_NOT_COMPARED = {*_KEY, "fetched_at"}
-# A replay that differs only in fetched_at changes nothing, so it writes nothing.
-_COMPARED = [c for c, _ in COLUMNS if c not in _NOT_COMPARED]
+__all__ = ["PostgresStorage", "Storage", "UpsertStats"]
 
 
-def _upsert_sql() -> str:
-    names = [c for c, _ in COLUMNS]
+def _upsert_sql(spec: TableSpec) -> str:
+    names = [c for c, _ in spec.columns]
     args = ", ".join(
-        f"${i}::{'text' if t == 'jsonb' else t}[]" for i, (_, t) in enumerate(COLUMNS, 1)
+        f"${i}::{'text' if t == 'jsonb' else t}[]" for i, (_, t) in enumerate(spec.columns, 1)
     )
-    select = ", ".join(f"{c}::jsonb" if t == "jsonb" else c for c, t in COLUMNS)
-    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in names if c not in _KEY)
-    old = ", ".join(f"cur.{c}" for c in _COMPARED)
-    new = ", ".join(f"EXCLUDED.{c}" for c in _COMPARED)
+    select = ", ".join(f"{c}::jsonb" if t == "jsonb" else c for c, t in spec.columns)
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in names if c not in spec.key)
+    old = ", ".join(f"cur.{c}" for c in spec.compared)
+    new = ", ".join(f"EXCLUDED.{c}" for c in spec.compared)
     return (
-        f"INSERT INTO usage_events AS cur ({', '.join(names)})"
+        f"INSERT INTO {spec.table} AS cur ({', '.join(names)})"
         f" SELECT {select} FROM unnest({args}) AS t({', '.join(names)})"
-        f" ON CONFLICT (dedupe_key, window_start) DO UPDATE SET {updates}, updated_at = now()"
+        f" ON CONFLICT ({', '.join(spec.key)}) DO UPDATE SET {updates}, updated_at = now()"
         f" WHERE cur.fetched_at <= EXCLUDED.fetched_at AND ({old}) IS DISTINCT FROM ({new})"
-        " RETURNING dedupe_key, window_start"
+        f" RETURNING {', '.join(spec.key)}"
     )
 
 
-UPSERT_SQL = _upsert_sql()
-# Read in the same transaction before the upsert: which keys exist already, and which of
-# them hold a later fetch. (xmax = 0, the usual inserted-or-updated trick, cannot be read
-# from a partitioned table.)
-EXISTING_SQL = (
-    "SELECT e.dedupe_key, e.window_start, e.fetched_at > i.fa AS stale FROM usage_events e"
-    " JOIN unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) AS i(k, ws, fa)"
-    " ON e.dedupe_key = i.k AND e.window_start = i.ws"
-)
+def _existing_sql(spec: TableSpec) -> str:
+    """Read in the same transaction before the upsert: which keys exist already, and which
+    of them hold a later fetch. (xmax = 0, the usual inserted-or-updated trick, cannot be
+    read from a partitioned table.)"""
+    types = dict(spec.columns)
+    args = ", ".join(f"${i}::{types[k]}[]" for i, k in enumerate(spec.key, 1))
+    n = len(spec.key) + 1
+    on = " AND ".join(f"e.{k} = i.{k}" for k in spec.key)
+    return (
+        f"SELECT {', '.join(f'e.{k}' for k in spec.key)}, e.fetched_at > i.fa AS stale"
+        f" FROM {spec.table} e JOIN unnest({args}, ${n}::timestamptz[])"
+        f" AS i({', '.join(spec.key)}, fa) ON {on}"
+    )
 
 
 @dataclass
 class UpsertStats:
-    """Row outcomes per provider: inserted, updated, unchanged (same values), stale (the
-    stored row was fetched later than the incoming one, so it was kept)."""
+    """Row outcomes per record kind and provider: inserted, updated, unchanged (same
+    values), stale (the stored row was fetched later than the incoming one, so it stayed)."""
 
-    by_provider: dict[str, Counter[str]] = field(default_factory=dict)
+    by_kind: dict[tuple[str, str], Counter[str]] = field(default_factory=dict)
 
-    def add(self, provider: str, outcome: str, n: int = 1) -> None:
-        self.by_provider.setdefault(provider, Counter())[outcome] += n
+    def add(self, kind: str, provider: str, outcome: str, n: int = 1) -> None:
+        self.by_kind.setdefault((kind, provider), Counter())[outcome] += n
+
+    @property
+    def by_provider(self) -> dict[str, Counter[str]]:
+        merged: dict[str, Counter[str]] = {}
+        for (_, provider), counts in self.by_kind.items():
+            merged.setdefault(provider, Counter()).update(counts)
+        return merged
 
     def total(self, outcome: str) -> int:
-        return sum(c[outcome] for c in self.by_provider.values())
+        return sum(c[outcome] for c in self.by_kind.values())
 
 
 class Storage(Protocol):
     """Implementations must apply the whole batch atomically or not at all, and only
     replace a stored row with an equal-or-newer `fetched_at` and changed values."""
 
-    async def upsert_usage(self, events: list[UsageEvent]) -> UpsertStats: ...
-
-
-def _row_values(event: UsageEvent) -> list[Any]:
-    data = event.model_dump()
-    values: list[Any] = []
-    for column, pg_type in COLUMNS:
-        if column == "dedupe_key":
-            values.append(dedupe_key(event))
-        elif pg_type == "jsonb":
-            values.append(json.dumps(data[column], sort_keys=True))
-        else:
-            values.append(data[column])
-    return values
+    async def upsert(self, events: list[Event]) -> UpsertStats: ...
 
 
 def _month_start(ts: datetime) -> datetime:
@@ -136,7 +94,8 @@ class PostgresStorage:
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
-        self._partitions: set[datetime] = set()
+        self._partitions: dict[str, set[datetime]] = {}
+        self._created: list[tuple[str, set[datetime]]] = []
 
     @classmethod
     async def connect(cls, dsn: str, min_size: int = 1, max_size: int = 4) -> PostgresStorage:
@@ -157,38 +116,58 @@ class PostgresStorage:
         except (OSError, asyncpg.PostgresError) as exc:
             raise StorageError(f"PostgreSQL ping failed: {exc}") from exc
 
-    async def _ensure_partitions(self, conn: Conn, events: list[UsageEvent]) -> None:
-        months = {_month_start(e.window_start) for e in events} - self._partitions
+    async def _ensure_partitions(self, conn: Conn, spec: TableSpec, events: list[Event]) -> None:
+        column = spec.partition_column
+        if column is None:
+            return
+        months = {_month_start(getattr(e, column)) for e in events}
+        months -= self._partitions.setdefault(spec.table, set())
         for month in sorted(months):
-            name = f"usage_events_p{month:%Y%m}"
+            name = f"{spec.table}_p{month:%Y%m}"
             # The lock serializes writers creating the same partition at the same moment.
             await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", name)
             await conn.execute(
-                f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF usage_events"
+                f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF {spec.table}"
                 f" FOR VALUES FROM ('{month.isoformat()}') TO ('{_next_month(month).isoformat()}')"
             )
-        self._partitions |= months
+        self._created.append((spec.table, months))
 
-    async def upsert_usage(self, events: list[UsageEvent]) -> UpsertStats:
+    async def upsert(self, events: list[Event]) -> UpsertStats:
+        """Every kind in the batch, in one transaction."""
         stats = UpsertStats()
-        if not events:
+        groups: dict[str, list[Event]] = {}
+        for event in events:
+            groups.setdefault(event.kind, []).append(event)
+        if not groups:
             return stats
-        rows = [_row_values(e) for e in events]
-        columns = [list(col) for col in zip(*rows, strict=True)]
+        self._created = []
         try:
             async with self._pool.acquire() as conn, conn.transaction():
-                await self._ensure_partitions(conn, events)
-                existing = await conn.fetch(EXISTING_SQL, columns[0], columns[6], columns[-1])
-                returned = await conn.fetch(UPSERT_SQL, *columns)
+                for kind, group in groups.items():
+                    await self._upsert_group(conn, TABLES[kind], group, stats)
         except (OSError, asyncpg.PostgresError) as exc:
-            self._partitions.clear()  # a rolled-back CREATE must be retried next time
             raise StorageError(f"upsert of {len(events)} events failed: {exc}") from exc
-        before = {(r["dedupe_key"], r["window_start"]): r["stale"] for r in existing}
-        written = {(r["dedupe_key"], r["window_start"]) for r in returned}
-        for event, key in zip(events, zip(columns[0], columns[6], strict=True), strict=True):
+        # Only now are the partitions committed; a rolled-back CREATE is retried next time.
+        for table, months in self._created:
+            self._partitions.setdefault(table, set()).update(months)
+        return stats
+
+    async def _upsert_group(
+        self, conn: Conn, spec: TableSpec, events: list[Event], stats: UpsertStats
+    ) -> None:
+        await self._ensure_partitions(conn, spec, events)
+        rows = [spec.row(e) for e in events]
+        columns = [list(col) for col in zip(*rows, strict=True)]
+        index = {name: i for i, (name, _) in enumerate(spec.columns)}
+        key_cols = [columns[index[k]] for k in spec.key]
+        fetched = columns[index["fetched_at"]]
+        existing = await conn.fetch(_existing_sql(spec), *key_cols, fetched)
+        returned = await conn.fetch(_upsert_sql(spec), *columns)
+        before = {tuple(r[k] for k in spec.key): r["stale"] for r in existing}
+        written = {tuple(r[k] for k in spec.key) for r in returned}
+        for event, key in zip(events, zip(*key_cols, strict=True), strict=True):
             if key in written:
                 outcome = "updated" if key in before else "inserted"
             else:
                 outcome = "stale" if before.get(key) else "unchanged"
-            stats.add(event.provider, outcome)
-        return stats
+            stats.add(spec.kind, event.provider, outcome)

@@ -15,10 +15,10 @@ from datetime import datetime
 from pydantic import ValidationError
 
 from usage_common import (
+    ClaudeCodeEvent,
     DeadLetter,
     InvalidPayloadError,
     RawPage,
-    UsageEvent,
     decode,
     dedupe_key,
     encode,
@@ -26,7 +26,7 @@ from usage_common import (
 )
 from usage_transport import Message
 
-from .mapping import MAPPERS
+from .mapping import MAPPERS, Record
 from .metrics import DLQ_MESSAGES, EVENTS_NORMALIZED, PAGES_NORMALIZED
 
 __all__ = ["NormalizeResult", "Topics", "normalize_message", "normalize_page"]
@@ -42,7 +42,7 @@ class Topics:
 @dataclass(frozen=True, slots=True)
 class NormalizeResult:
     provider: str
-    events: list[UsageEvent]
+    events: list[Record]
     dead_letter: DeadLetter | None
 
     def messages(self, topics: Topics) -> list[Message]:
@@ -52,7 +52,7 @@ class NormalizeResult:
         return [Message(topics.events, dedupe_key(e).encode(), encode(e)) for e in self.events]
 
 
-def normalize_page(raw: RawPage) -> list[UsageEvent]:
+def normalize_page(raw: RawPage) -> list[Record]:
     """Map one raw page; raises `InvalidPayloadError` or `ValidationError` on bad data."""
     if raw.http_status != 200:
         raise InvalidPayloadError(f"page has HTTP status {raw.http_status}, not 200")
@@ -66,11 +66,14 @@ def normalize_page(raw: RawPage) -> list[UsageEvent]:
         if key in seen:
             # Two rows with one identity would overwrite each other downstream and lose
             # tokens; refuse loudly instead (e.g. a dimension we do not capture yet).
-            raise InvalidPayloadError(
-                f"two results share one identity in bucket {event.window_start.isoformat()}"
-            )
+            raise InvalidPayloadError(f"two results share one identity: {_identity(event)}")
         seen.add(key)
     return events
+
+
+def _identity(event: Record) -> str:
+    when = event.day_start if isinstance(event, ClaudeCodeEvent) else event.window_start
+    return f"{event.kind} record at {when.isoformat()}"
 
 
 def _errors(exc: ValidationError) -> list[str]:

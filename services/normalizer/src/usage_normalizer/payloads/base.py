@@ -7,9 +7,15 @@ a float token count) does fail it, and the page goes to the DLQ with the reason.
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from typing import Annotated
 
-__all__ = ["ProviderPayload"]
+from pydantic import AwareDatetime, BaseModel, Field
+
+__all__ = ["ProviderPayload", "Timestamp"]
+
+Timestamp = Annotated[AwareDatetime, Field(strict=False)]
+"""A timestamp given as RFC 3339 text. Pages are validated from Python objects (so that
+money keeps every digit, see mapping.parse_page), where strict mode would refuse strings."""
 
 
 class ProviderPayload(BaseModel, extra="ignore", strict=True, frozen=True):

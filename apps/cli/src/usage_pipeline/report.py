@@ -96,12 +96,21 @@ async def fetch_report(conn: asyncpg.Connection, q: ReportQuery) -> list[dict[st
             )
     keys = [f"{DIMENSIONS[b]} AS {b}" for b in q.by]
     sums = [f"coalesce(sum({m}), 0)::bigint AS {m}" for m in MEASURES]
-    select = ", ".join([*keys, *sums, "sum(cost_usd) AS cost_usd"])
+    select = ", ".join(
+        [
+            *keys,
+            *sums,
+            "sum(cost_usd) AS cost_usd",
+            # Rows whose price is unknown (unknown model, unpriced unit): never guessed,
+            # so the cost above is incomplete by exactly these rows.
+            "count(*) FILTER (WHERE cost_usd IS NULL) AS rows_without_cost",
+        ]
+    )
     group = f" GROUP BY {', '.join(str(i) for i in range(1, len(q.by) + 1))}" if q.by else ""
     order = f" ORDER BY {', '.join(str(i) for i in range(1, len(q.by) + 1))}" if q.by else ""
     sql = f"SELECT {select} FROM usage_events{where}{group}{order}"
     rows = await conn.fetch(sql, *args)
-    if not q.by and rows and rows[0]["cost_usd"] is None and all(rows[0][m] == 0 for m in MEASURES):
+    if not q.by and rows and rows[0]["rows_without_cost"] == 0 and rows[0]["cost_usd"] is None:
         return []  # no rows at all: an empty report, not one line of zeros
     return [dict(r) for r in rows]
 
@@ -128,6 +137,7 @@ _SHORT = {
     "requests": "requests",
     "web_search_requests": "web_search",
     "cost_usd": "cost_usd",
+    "rows_without_cost": "no_cost",
 }
 
 
@@ -135,16 +145,18 @@ def render_table(rows: list[dict[str, Any]], by: tuple[str, ...]) -> str:
     """Aligned columns, thousands separators, a TOTAL line; text left, numbers right."""
     if not rows:
         return "no usage in the selected window"
-    measures = [*MEASURES, "cost_usd"]
+    measures = [*MEASURES, "cost_usd", "rows_without_cost"]
     header = [*by, *(_SHORT[m] for m in measures)]
     total: dict[str, Any] = {m: sum(r[m] for r in rows) for m in MEASURES}
     costs = [r["cost_usd"] for r in rows if r["cost_usd"] is not None]
     total["cost_usd"] = sum(costs, Decimal(0)) if costs else None
+    total["rows_without_cost"] = sum(r["rows_without_cost"] for r in rows)
 
     def cells(row: dict[str, Any], label: list[str]) -> list[str]:
         nums = [f"{row[m]:,}" for m in MEASURES]
         cost = row["cost_usd"]
-        return [*label, *nums, "-" if cost is None else f"{cost:,.4f}"]
+        money = "-" if cost is None else f"{cost:,.4f}"
+        return [*label, *nums, money, f"{row['rows_without_cost']:,}"]
 
     body = [cells(r, ["-" if r[b] is None else str(r[b]) for b in by]) for r in rows]
     foot = cells(total, ["TOTAL", *([""] * (len(by) - 1))] if by else [])

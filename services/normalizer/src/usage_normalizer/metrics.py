@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prometheus_client import Counter
 
-__all__ = ["DLQ_MESSAGES", "EVENTS_NORMALIZED", "PAGES_NORMALIZED"]
+__all__ = ["DLQ_MESSAGES", "EVENTS_NORMALIZED", "PAGES_NORMALIZED", "PRICE_UNKNOWN"]
 
 PAGES_NORMALIZED = Counter(
     "usage_normalize_pages_total", "Raw pages processed, by outcome", ["provider", "outcome"]
@@ -14,4 +14,9 @@ EVENTS_NORMALIZED = Counter(
 )
 DLQ_MESSAGES = Counter(
     "usage_dlq_messages_total", "Messages sent to the dead-letter topic", ["provider", "stage"]
+)
+PRICE_UNKNOWN = Counter(
+    "usage_price_unknown_total",
+    "Usage events naming a model that could not be priced (cost left null)",
+    ["provider"],
 )

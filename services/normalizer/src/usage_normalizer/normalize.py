@@ -19,6 +19,7 @@ from usage_common import (
     DeadLetter,
     InvalidPayloadError,
     RawPage,
+    UsageEvent,
     decode,
     dedupe_key,
     encode,
@@ -28,6 +29,7 @@ from usage_transport import Message
 
 from .mapping import MAPPERS, Record
 from .metrics import DLQ_MESSAGES, EVENTS_NORMALIZED, PAGES_NORMALIZED
+from .pricing import estimate_cost
 
 __all__ = ["NormalizeResult", "Topics", "normalize_message", "normalize_page"]
 
@@ -59,7 +61,7 @@ def normalize_page(raw: RawPage) -> list[Record]:
     mapper = MAPPERS.get((raw.provider, raw.endpoint))
     if mapper is None:
         raise InvalidPayloadError(f"no mapping for {raw.provider} endpoint {raw.endpoint!r}")
-    events = mapper(raw)
+    events = [_priced(e) for e in mapper(raw)]
     seen: set[str] = set()
     for event in events:
         key = dedupe_key(event)
@@ -69,6 +71,16 @@ def normalize_page(raw: RawPage) -> list[Record]:
             raise InvalidPayloadError(f"two results share one identity: {_identity(event)}")
         seen.add(key)
     return events
+
+
+def _priced(event: Record) -> Record:
+    """Usage without a reported cost gets an estimate, labeled as such, or stays null."""
+    if not isinstance(event, UsageEvent) or event.cost_usd is not None:
+        return event
+    estimate = estimate_cost(event)
+    if estimate.cost_usd is None:
+        return event
+    return event.model_copy(update={"cost_usd": estimate.cost_usd, "cost_source": "estimated"})
 
 
 def _identity(event: Record) -> str:

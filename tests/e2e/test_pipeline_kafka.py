@@ -11,7 +11,7 @@ import pytest
 from usage_common import Settings
 from usage_pipeline import Pipeline
 from usage_pipeline.report import MEASURES, ReportQuery, fetch_report
-from usage_simulator import expected_row_count
+from usage_simulator import expected_claude_code, expected_cost_usd, expected_row_count
 
 from .expected import SEED, canonical_totals
 
@@ -26,6 +26,8 @@ ANTHROPIC_GROUP_BY = (
     "service_tier",
     "context_window",
     "inference_geo",
+    "account_id",
+    "service_account_id",
 )
 OPENAI_GROUP_BY = ("project_id", "user_id", "api_key_id", "model", "batch", "service_tier")
 
@@ -49,6 +51,31 @@ async def snapshot(url: str) -> list[dict[str, Any]]:
         return [dict(r) for r in await conn.fetch("SELECT * FROM usage_events ORDER BY dedupe_key")]
     finally:
         await conn.close()
+
+
+async def money_by_provider(url: str) -> dict[str, Any]:
+    conn = await asyncpg.connect(url)
+    try:
+        rows = await conn.fetch("SELECT provider, sum(cost_usd) AS usd FROM cost_events GROUP BY 1")
+    finally:
+        await conn.close()
+    return {r["provider"]: r["usd"] for r in rows}
+
+
+async def claude_code_totals(url: str) -> tuple[int, int, int]:
+    """(records, sessions, input tokens over every model breakdown)."""
+    conn = await asyncpg.connect(url)
+    try:
+        records, sessions = await conn.fetchrow(
+            "SELECT count(*), sum(num_sessions) FROM claude_code_usage"
+        )
+        tokens = await conn.fetchval(
+            "SELECT sum((m->>'input_tokens')::bigint) FROM claude_code_usage,"
+            " jsonb_array_elements(models) AS m"
+        )
+    finally:
+        await conn.close()
+    return int(records), int(sessions), int(tokens)
 
 
 async def report_by_provider(url: str) -> dict[str, dict[str, Any]]:
@@ -75,18 +102,43 @@ async def test_exact_totals_through_real_kafka_then_replay_changes_nothing(
     assert totals == {p: canonical_totals(p, SINCE, UNTIL) for p in ("anthropic", "openai")}
     rows = await snapshot(database_url)
     expected_rows = {
-        "anthropic": expected_row_count(
+        ("anthropic", "messages"): expected_row_count(
             "anthropic", SINCE, UNTIL, SEED, group_by=ANTHROPIC_GROUP_BY
         ),
-        "openai": expected_row_count("openai", SINCE, UNTIL, SEED, group_by=OPENAI_GROUP_BY),
+        ("openai", "completions"): expected_row_count(
+            "openai", SINCE, UNTIL, SEED, group_by=OPENAI_GROUP_BY
+        ),
     }
-    assert {p: sum(r["provider"] == p for r in rows) for p in expected_rows} == expected_rows
-    assert {p: c["inserted"] for p, c in first.rows.items()} == expected_rows
+    got = {k: sum((r["provider"], r["usage_type"]) == k for r in rows) for k in expected_rows}
+    assert got == expected_rows
+    assert {r["usage_type"] for r in rows} == {
+        "messages",
+        "completions",
+        "embeddings",
+        "moderations",
+        "images",
+        "audio_speeches",
+        "audio_transcriptions",
+        "vector_stores",
+        "code_interpreter_sessions",
+        "file_search_calls",
+        "web_search_calls",
+    }
+    costs = await money_by_provider(database_url)
+    assert costs == {p: expected_cost_usd(p, SINCE, UNTIL, SEED) for p in ("anthropic", "openai")}
+    code = expected_claude_code(SINCE.date(), UNTIL.date(), SEED)
+    assert await claude_code_totals(database_url) == (
+        code.records,
+        code.num_sessions,
+        code.input_tokens,
+    )
 
     # The same window again, through a fresh pipeline: every row arrives and none changes.
     async with Pipeline(settings, simulate=True, say=lines.append) as pipeline:
         second = await pipeline.run_once(SINCE, UNTIL)
     assert not second.failed
-    assert {p: c["unchanged"] for p, c in second.rows.items()} == expected_rows
+    assert sum(c["unchanged"] for c in second.rows.values()) == sum(
+        c["inserted"] for c in first.rows.values()
+    )
     assert all(c["inserted"] == c["updated"] == 0 for c in second.rows.values())
     assert await snapshot(database_url) == rows

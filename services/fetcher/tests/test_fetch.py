@@ -21,6 +21,7 @@ from usage_transport import Message
 KEY = "sk-ant-admin01-SECRET-VALUE"
 T0 = datetime(2025, 11, 1, tzinfo=UTC)
 T1 = datetime(2025, 11, 3, tzinfo=UTC)
+ONLY = {"anthropic": ["messages"], "openai": ["completions"]}
 
 
 class ListPublisher:
@@ -70,7 +71,7 @@ async def test_follows_next_page_to_the_end_and_publishes_each_page_verbatim() -
         return httpx.Response(200, json=bodies[request.url.params.get("page")])
 
     ctx, publisher = make_ctx(httpx.MockTransport(handle))
-    reports = await fetch_cycle(ctx, [anthropic()], T0, T1, "1h")
+    reports = await fetch_cycle(ctx, [anthropic()], T0, T1, "1h", ONLY)
 
     assert [r.pages for r in reports] == [3] and reports[0].error is None
     assert [r.url.params.get("page") for r in seen] == [None, "c1", "c2"]
@@ -101,7 +102,7 @@ async def test_retries_429_honouring_retry_after_then_succeeds() -> None:
 
     sleeps = Sleeps()
     ctx, publisher = make_ctx(httpx.MockTransport(handle), sleeps)
-    reports = await fetch_cycle(ctx, [anthropic()], T0, T1, "1d")
+    reports = await fetch_cycle(ctx, [anthropic()], T0, T1, "1d", ONLY)
     assert reports[0].error is None and calls == 2 and len(publisher.messages) == 1
     assert sleeps.delays == [7.0]
 
@@ -114,7 +115,7 @@ async def test_gives_up_after_bounded_attempts_on_5xx_and_reports_the_error() ->
 
     sleeps = Sleeps()
     ctx, publisher = make_ctx(httpx.MockTransport(handle), sleeps)
-    reports = await fetch_cycle(ctx, [anthropic()], T0, T1, "1d")
+    reports = await fetch_cycle(ctx, [anthropic()], T0, T1, "1d", ONLY)
     assert reports[0].error is not None and "gave up after 3 attempts" in reports[0].error
     assert len(sleeps.delays) == 2 and all(0 <= d <= 0.02 for d in sleeps.delays)
     assert publisher.messages == []
@@ -133,7 +134,7 @@ async def test_auth_failure_is_not_retried_and_never_echoes_the_key() -> None:
         return httpx.Response(401, json=body)
 
     ctx, _ = make_ctx(httpx.MockTransport(handle))
-    reports = await fetch_cycle(ctx, [anthropic()], T0, T1, "1d")
+    reports = await fetch_cycle(ctx, [anthropic()], T0, T1, "1d", ONLY)
     assert calls == 1
     assert reports[0].error is not None and "HTTP 401" in reports[0].error
     assert KEY not in reports[0].error
@@ -150,7 +151,7 @@ async def test_timeouts_are_retried() -> None:
         return httpx.Response(200, json=page(None))
 
     ctx, publisher = make_ctx(httpx.MockTransport(handle))
-    reports = await fetch_cycle(ctx, [anthropic()], T0, T1, "1d")
+    reports = await fetch_cycle(ctx, [anthropic()], T0, T1, "1d", ONLY)
     assert reports[0].error is None and calls == 3 and len(publisher.messages) == 1
 
 
@@ -165,7 +166,7 @@ async def test_openai_uses_unix_seconds_and_bearer_auth() -> None:
 
     ctx, _ = make_ctx(httpx.MockTransport(handle))
     cred = Credential("openai", "env:openai", "org", "http://sim/v1", SecretStr("sk-admin-x"))
-    await fetch_cycle(ctx, [cred], T0, T1, "1d")
+    await fetch_cycle(ctx, [cred], T0, T1, "1d", ONLY)
     assert seen[0].url.path == "/v1/organization/usage/completions"
     assert seen[0].url.params["start_time"] == str(int(T0.timestamp()))
     assert seen[0].headers["authorization"] == "Bearer sk-admin-x"
@@ -184,3 +185,72 @@ def test_rejected_error_is_terminal() -> None:
     from usage_common import TerminalError
 
     assert issubclass(ProviderRejectedError, TerminalError)
+
+
+async def test_cost_report_is_fetched_in_whole_days_and_claude_code_once_per_day() -> None:
+    seen: list[httpx.Request] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=page(None))
+
+    ctx, publisher = make_ctx(httpx.MockTransport(handle))
+    since = datetime(2025, 11, 1, 5, tzinfo=UTC)
+    until = datetime(2025, 11, 3, 1, tzinfo=UTC)
+    endpoints = {"anthropic": ["cost_report", "claude_code"]}
+    reports = await fetch_cycle(ctx, [anthropic()], since, until, "1h", endpoints)
+    assert [(r.endpoint, r.pages) for r in reports] == [("cost_report", 1), ("claude_code", 3)]
+    cost = seen[0].url.params
+    assert (cost["bucket_width"], cost["limit"]) == ("1d", "31")
+    assert (cost["starting_at"], cost["ending_at"]) == (
+        "2025-11-01T00:00:00Z",
+        "2025-11-04T00:00:00Z",
+    )
+    assert cost.get_list("group_by[]") == ["workspace_id", "description"]
+    days = [r.url.params["starting_at"] for r in seen[1:]]
+    assert days == ["2025-11-01", "2025-11-02", "2025-11-03"]
+    assert all(decode(RawPage, m.value).bucket_width == "1d" for m in publisher.messages)
+
+
+async def test_fast_mode_beta_adds_speed_and_its_header() -> None:
+    seen: list[httpx.Request] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=page(None))
+
+    ctx, _ = make_ctx(httpx.MockTransport(handle))
+    ctx.anthropic_fast_mode = True
+    await fetch_cycle(ctx, [anthropic()], T0, T1, "1d", ONLY)
+    assert "speed" in seen[0].url.params.get_list("group_by[]")
+    assert seen[0].headers["anthropic-beta"] == "fast-mode-2026-02-01"
+
+
+async def test_every_openai_endpoint_has_its_own_path_and_group_by() -> None:
+    seen: list[httpx.Request] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"object": "page", "data": [], "has_more": False})
+
+    ctx, _ = make_ctx(httpx.MockTransport(handle))
+    cred = Credential("openai", "env:openai", "org", "http://sim/v1", SecretStr("sk-admin-x"))
+    reports = await fetch_cycle(ctx, [cred], T0, T1, "1h")
+    assert len(reports) == 11 and all(r.error is None for r in reports)
+    by_path = {r.url.path: r.url.params for r in seen}
+    assert by_path["/v1/organization/usage/images"].get_list("group_by[]")[-2:] == [
+        "size",
+        "source",
+    ]
+    assert by_path["/v1/organization/usage/vector_stores"].get_list("group_by[]") == ["project_id"]
+    assert by_path["/v1/organization/costs"]["bucket_width"] == "1d"
+    assert by_path["/v1/organization/costs"]["limit"] == "180"
+    assert by_path["/v1/organization/usage/embeddings"]["limit"] == "168"
+
+
+def test_unknown_endpoint_names_in_settings_are_refused() -> None:
+    from usage_common import ConfigError, Settings
+    from usage_fetcher import endpoints_from_settings
+
+    with pytest.raises(ConfigError, match="USAGE_OPENAI_ENDPOINTS: unknown fine_tuning"):
+        endpoints_from_settings(Settings(openai_endpoints="completions,fine_tuning"))

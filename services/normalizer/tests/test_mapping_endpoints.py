@@ -79,7 +79,7 @@ def anthropic_cost(*results: dict[str, Any]) -> dict[str, Any]:
 def test_anthropic_cost_cents_string_becomes_exact_dollars() -> None:
     [cost] = events(raw("anthropic", "cost_report", anthropic_cost(ANTHROPIC_COST)))
     assert isinstance(cost, CostEvent)
-    assert cost.amount_usd == Decimal("1.2378912") and cost.amount_reported == "123.78912"
+    assert cost.cost_usd == Decimal("1.2378912") and cost.amount_reported == "123.78912"
     assert cost.line_item == "Claude Opus 5 Usage - Input Tokens" and cost.project_id == "wrkspc_01"
     assert cost.token_type == "uncached_input_tokens" and cost.currency == "USD"
 
@@ -105,7 +105,7 @@ def test_openai_cost_dollars_keep_every_digit() -> None:
     )
     body = json.dumps(openai_page({"object": "X"})).replace('{"object": "X"}', result)
     [cost] = events(raw("openai", "costs", body))
-    assert cost.amount_usd == Decimal("0.8958740000000000123")
+    assert cost.cost_usd == Decimal("0.8958740000000000123")
     assert cost.quantity == Decimal("1234.5") and cost.quantity_unit == "1000_tokens"
     assert cost.window_start == datetime(2024, 11, 1, tzinfo=UTC)
 

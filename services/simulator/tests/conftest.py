@@ -50,7 +50,9 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
-def anthropic_getter(client: httpx.AsyncClient, server: SimulatorServer) -> Get:
+def anthropic_getter(
+    client: httpx.AsyncClient, server: SimulatorServer, path: str = ANTHROPIC_PATH
+) -> Get:
     async def get(
         params: Any = None, *, headers: dict[str, str] | None = None, **kwargs: Any
     ) -> httpx.Response:
@@ -58,19 +60,21 @@ def anthropic_getter(client: httpx.AsyncClient, server: SimulatorServer) -> Get:
         if headers is not None:
             sent = headers
         return await client.get(
-            server.anthropic_base_url + ANTHROPIC_PATH, params=params, headers=sent, **kwargs
+            server.anthropic_base_url + path, params=params, headers=sent, **kwargs
         )
 
     return get
 
 
-def openai_getter(client: httpx.AsyncClient, server: SimulatorServer) -> Get:
+def openai_getter(
+    client: httpx.AsyncClient, server: SimulatorServer, path: str = OPENAI_PATH
+) -> Get:
     async def get(
         params: Any = None, *, headers: dict[str, str] | None = None, **kwargs: Any
     ) -> httpx.Response:
         sent = {"authorization": f"Bearer {OPENAI_KEY}"} if headers is None else headers
         return await client.get(
-            server.openai_base_url + OPENAI_PATH, params=params, headers=sent, **kwargs
+            server.openai_base_url + path, params=params, headers=sent, **kwargs
         )
 
     return get
@@ -95,6 +99,18 @@ def anthropic_get(client: httpx.AsyncClient, sim: SimulatorServer) -> Get:
 @pytest.fixture
 def openai_get(client: httpx.AsyncClient, sim: SimulatorServer) -> Get:
     return openai_getter(client, sim)
+
+
+@pytest.fixture
+def anthropic_path_get(client: httpx.AsyncClient, sim: SimulatorServer) -> Callable[[str], Get]:
+    """Getter for any Anthropic path (e.g. "/v1/organizations/cost_report") on `sim`."""
+    return lambda path: anthropic_getter(client, sim, path)
+
+
+@pytest.fixture
+def openai_path_get(client: httpx.AsyncClient, sim: SimulatorServer) -> Callable[[str], Get]:
+    """Getter for any OpenAI path below /v1 (e.g. "/organization/costs") on `sim`."""
+    return lambda path: openai_getter(client, sim, path)
 
 
 @pytest.fixture

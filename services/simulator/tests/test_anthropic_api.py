@@ -298,3 +298,93 @@ async def test_no_bucket_starts_at_or_after_now(anthropic_get: Get, now: datetim
 
     future = await anthropic_get({"starting_at": iso(now + timedelta(days=1))})
     assert future.json() == {"data": [], "has_more": False, "next_page": None}
+
+
+BETA_HEADERS = {
+    "x-api-key": "sk-ant-admin01-test-key",
+    "anthropic-version": "2023-06-01",
+    "anthropic-beta": "fast-mode-2026-02-01",
+}
+DIMENSIONS = (
+    "api_key_id",
+    "workspace_id",
+    "model",
+    "service_tier",
+    "context_window",
+    "inference_geo",
+    "account_id",
+    "service_account_id",
+    "speed",
+)
+# Filter parameter -> the group_by field it filters on.
+FILTERS = {
+    "api_key_ids[]": "api_key_id",
+    "workspace_ids[]": "workspace_id",
+    "models[]": "model",
+    "service_tiers[]": "service_tier",
+    "context_window[]": "context_window",
+    "inference_geos[]": "inference_geo",
+    "speeds[]": "speed",
+    "account_ids[]": "account_id",
+    "service_account_ids[]": "service_account_id",
+}
+
+
+@pytest.mark.parametrize("dimension", DIMENSIONS)
+async def test_every_group_by_value_splits_usage_and_keeps_the_totals(
+    anthropic_get: Get, dimension: str
+) -> None:
+    window = {"starting_at": iso(WEEK), "ending_at": iso(WEEK + timedelta(days=7))}
+    buckets = await all_buckets(
+        lambda p: anthropic_get(p, headers=BETA_HEADERS), {**window, "group_by[]": dimension}
+    )
+    rows = [row for bucket in buckets for row in bucket["results"]]
+    values = {row[dimension] for row in rows}
+    assert len(values) >= 2, values
+    others = set(DIMENSIONS) - {dimension}
+    assert all(row[name] is None for row in rows for name in others)
+    assert totals(buckets) == expected_totals("anthropic", WEEK, WEEK + timedelta(days=7), 42)
+
+
+@pytest.mark.parametrize("param", FILTERS)
+async def test_every_filter_keeps_only_matching_usage(anthropic_get: Get, param: str) -> None:
+    dimension = FILTERS[param]
+    window = {"starting_at": iso(WEEK), "ending_at": iso(WEEK + timedelta(days=7))}
+
+    def get(params: dict[str, Any]) -> Awaitable[httpx.Response]:
+        return anthropic_get(params, headers=BETA_HEADERS)
+
+    grouped = await all_buckets(get, {**window, "group_by[]": dimension})
+    rows = [row for bucket in grouped for row in bucket["results"]]
+    value = next(
+        row[dimension] for row in sorted(rows, key=lambda r: -r["output_tokens"]) if row[dimension]
+    )
+    kept = await all_buckets(get, {**window, param: value, "group_by[]": dimension})
+    kept_rows = [row for bucket in kept for row in bucket["results"]]
+    assert {row[dimension] for row in kept_rows} == {value}
+    assert sum(r["output_tokens"] for r in kept_rows) == sum(
+        r["output_tokens"] for r in rows if r[dimension] == value
+    )
+    assert sum(r["output_tokens"] for r in kept_rows) < sum(r["output_tokens"] for r in rows)
+
+
+async def test_filters_combine_and_accept_several_values(anthropic_get: Get) -> None:
+    window = {"starting_at": iso(WEEK), "ending_at": iso(WEEK + timedelta(days=7))}
+    rows = [
+        row
+        for bucket in await all_buckets(
+            anthropic_get,
+            {
+                **window,
+                "models[]": ["claude-sonnet-4-5", "claude-haiku-4-5"],
+                "service_tiers[]": ["batch", "priority"],
+                "group_by[]": ["model", "service_tier"],
+            },
+        )
+        for row in bucket["results"]
+    ]
+    assert {(r["model"], r["service_tier"]) for r in rows} == {
+        ("claude-sonnet-4-5", "batch"),
+        ("claude-haiku-4-5", "batch"),
+        ("claude-sonnet-4-5", "priority"),
+    }

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from usage_simulator import USAGE_ENDPOINTS, expected_usage_totals
 from usage_simulator.buckets import BucketWidth
 from usage_simulator.catalogue import ANTHROPIC_COMBOS, OPENAI_COMBOS, Provider
 from usage_simulator.data import (
@@ -93,7 +94,9 @@ def test_catalogue_carries_the_provider_null_rules() -> None:
     assert any(d["api_key_id"] is None for d in dims), "Console usage"
     assert any(d["workspace_id"] is None for d in dims), "default workspace"
     assert any(d["inference_geo"] == "not_available" for d in dims)
-    assert {d["service_tier"] for d in dims} == {"standard", "batch"}
+    # Priority usage exists so the cost report's documented gap (no Priority Tier costs)
+    # can be seen.
+    assert {d["service_tier"] for d in dims} == {"standard", "batch", "priority"}
     assert {d["context_window"] for d in dims} == {"0-200k", "200k-1M"}
     assert {combo.dims["batch"] for combo in OPENAI_COMBOS} == {True, False}
     assert {combo.dims["service_tier"] for combo in OPENAI_COMBOS} == {"default"}
@@ -164,3 +167,22 @@ def test_select_combos_rejects_unknown_dimension() -> None:
 def test_naive_datetimes_are_refused() -> None:
     with pytest.raises(ValueError, match="timezone"):
         generate("openai", datetime(2026, 1, 1), datetime(2026, 1, 2), 42)
+
+
+def test_expected_usage_totals_cover_every_metric_of_every_endpoint() -> None:
+    until = DAY + timedelta(days=2)
+    for provider in PROVIDERS:
+        for endpoint in USAGE_ENDPOINTS[provider]:
+            totals = expected_usage_totals(provider, endpoint, DAY, until, 42)
+            assert set(totals) == set(metric_names(provider, endpoint))
+            assert all(value > 0 for value in totals.values()), (endpoint, totals)
+    assert expected_usage_totals("openai", None, DAY, until, 42) == expected_usage_totals(
+        "openai", "completions", DAY, until, 42
+    )
+    legacy = expected_totals("anthropic", DAY, until, 42)
+    assert legacy.items() <= expected_usage_totals("anthropic", "messages", DAY, until, 42).items()
+
+
+def test_unknown_endpoint_is_refused() -> None:
+    with pytest.raises(ValueError, match="no dataset"):
+        generate("openai", DAY, DAY + timedelta(days=1), 42, endpoint="fine_tuning")

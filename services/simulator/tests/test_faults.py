@@ -164,3 +164,36 @@ def test_injector_counts_down_and_then_stops() -> None:
 def test_fault_plan_validates_at_construction() -> None:
     with pytest.raises(ConfigError):
         FaultPlan(fail_next=1, status=418)
+
+
+@pytest.mark.parametrize(
+    ("path", "provider", "params"),
+    [
+        ("/v1/organizations/cost_report", "anthropic", START),
+        ("/v1/organizations/usage_report/claude_code", "anthropic", {"starting_at": "2026-02-10"}),
+        ("/v1/organization/costs", "openai", OPENAI_START),
+        ("/v1/organization/usage/embeddings", "openai", OPENAI_START),
+        ("/v1/organization/usage/web_search_calls", "openai", OPENAI_START),
+    ],
+)
+async def test_faults_and_stats_cover_every_endpoint(
+    fresh_sim: SimulatorServer,
+    client: httpx.AsyncClient,
+    path: str,
+    provider: str,
+    params: dict[str, Any],
+) -> None:
+    base = fresh_sim.base_url
+    await client.post(f"{base}/_sim/faults", json={"fail_next": 1, "status": 503, "retry_after": 2})
+    headers = (
+        {"x-api-key": "sk-ant-admin01-test-key", "anthropic-version": "2023-06-01"}
+        if provider == "anthropic"
+        else {"authorization": "Bearer sk-admin-test-key"}
+    )
+    failed = await client.get(base + path, params=params, headers=headers)
+    assert failed.status_code == 503
+    assert failed.headers["retry-after"] == "2"
+    assert (await client.get(base + path, params=params, headers=headers)).status_code == 200
+    assert (await client.get(base + path, params=params)).status_code == 401
+    stats = (await client.get(f"{base}/_sim/stats")).json()
+    assert stats[provider] == {"total": 3, "by_status": {"200": 1, "401": 1, "503": 1}}

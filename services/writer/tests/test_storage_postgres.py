@@ -156,7 +156,7 @@ async def test_cost_and_claude_code_records_use_their_own_tables(
         window_start=day,
         window_end=day + timedelta(days=1),
         line_item="Claude Haiku 4.5 Usage - Input Tokens",
-        amount_usd=Decimal("1.2378912"),
+        cost_usd=Decimal("1.2378912"),
         amount_reported="123.78912",
         fetched_at=day + timedelta(days=2),
     )
@@ -186,7 +186,7 @@ async def test_cost_and_claude_code_records_use_their_own_tables(
     assert again.total("unchanged") == 2
     conn = await asyncpg.connect(database_url)
     try:
-        assert await conn.fetchval("SELECT amount_usd FROM cost_events") == Decimal("1.2378912")
+        assert await conn.fetchval("SELECT cost_usd FROM cost_events") == Decimal("1.2378912")
         assert await conn.fetchval("SELECT num_sessions FROM claude_code_usage") == 3
     finally:
         await conn.close()

@@ -2,10 +2,104 @@
 
 from __future__ import annotations
 
+import asyncio
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import asyncpg
 import typer
+from pydantic import ValidationError
+
+from usage_common import Settings, UsagePipelineError
+from usage_normalizer.console_csv import DEFAULT_CHUNK_ROWS
+
+from .csv_import import ImportArgs, ImportRefused, run_import
 
 __all__ = ["register"]
 
 
+class CsvProvider(StrEnum):
+    anthropic = "anthropic"
+    openai = "openai"
+
+
+class CsvKind(StrEnum):
+    usage = "usage"
+    cost = "cost"
+
+
+def _err(message: str) -> None:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "USAGE_" + str(first["loc"][0]).upper() if first["loc"] else "USAGE_*"
+        _err(f"invalid configuration {name}: {first['msg']}")
+        raise typer.Exit(2) from None
+
+
+def import_csv(
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="CSV files exported from the provider console", show_default=False),
+    ],
+    provider: Annotated[
+        CsvProvider, typer.Option("--provider", help="whose console exported the files")
+    ],
+    kind: Annotated[CsvKind, typer.Option("--kind", help="usage export or cost export")],
+    organization_id: Annotated[
+        str | None,
+        typer.Option(
+            "--organization-id",
+            help="tenant stored with the rows (default: USAGE_<PROVIDER>_ORGANIZATION_ID)",
+        ),
+    ] = None,
+    chunk_rows: Annotated[
+        int, typer.Option("--chunk-rows", min=1, help="rows per message on the raw topic")
+    ] = DEFAULT_CHUNK_ROWS,
+) -> None:
+    """Import console CSV exports: every file is checked first; a bad one stops them all.
+
+    Importing the same file again changes nothing. Exit code 2: a file was refused
+    (nothing was published); 1: the pipeline failed or dead-lettered a chunk.
+    """
+    settings = _settings()
+    args = ImportArgs(
+        provider="anthropic" if provider is CsvProvider.anthropic else "openai",
+        kind="usage" if kind is CsvKind.usage else "cost",
+        files=files,
+        organization_id=organization_id,
+        chunk_rows=chunk_rows,
+    )
+
+    def stderr(line: str) -> None:
+        typer.echo(line, err=True)
+
+    try:
+        result = asyncio.run(run_import(settings, args, say=stderr, progress=stderr))
+    except ImportRefused as exc:
+        _err(f"{exc}; nothing was imported")
+        raise typer.Exit(2) from None
+    except UsagePipelineError as exc:
+        _err(str(exc))
+        raise typer.Exit(1) from None
+    except (OSError, asyncpg.PostgresError) as exc:
+        _err(f"{type(exc).__name__}: {exc}")
+        raise typer.Exit(1) from None
+    for line in result.lines():
+        typer.echo(line)
+    if result.failed:
+        dead = sum(result.tally.dead_letters.values())
+        _err(f"{dead} chunk(s) were dead-lettered to {settings.topic_dlq}")
+        for reason in result.dead_letter_reasons[:5]:
+            _err(f"  {reason}")
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
-    """Not built yet."""
+    app.command("import-csv")(import_csv)

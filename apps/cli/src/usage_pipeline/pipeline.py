@@ -31,7 +31,7 @@ from usage_common import (
     encode,
     raw_page_key,
 )
-from usage_fetcher import credentials_from_settings, fetch_cycle
+from usage_fetcher import credentials_from_settings, endpoints_from_settings, fetch_cycle
 from usage_fetcher.app import make_context, make_http_client, run_fetch_loop
 from usage_normalizer import app as normalizer_app
 from usage_simulator import SimulatorConfig, SimulatorServer
@@ -181,7 +181,12 @@ class Pipeline:
             f" in {self.settings.bucket_width} buckets for {providers}"
         )
         reports = await fetch_cycle(
-            self._ctx, credentials, since, until, self.settings.bucket_width
+            self._ctx,
+            credentials,
+            since,
+            until,
+            self.settings.bucket_width,
+            endpoints_from_settings(self.settings),
         )
         self.tally.fetched.extend(reports)
         self.say(f"fetched {sum(r.pages for r in reports)} page(s); draining the pipeline")

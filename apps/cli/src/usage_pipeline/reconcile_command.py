@@ -1,11 +1,231 @@
-"""`usage-pipeline reconcile`: usage and cost against the bill and console CSVs."""
+"""`usage-pipeline reconcile`: usage and cost against the bill and console CSVs.
+
+Thin: options -> `ReconcileQuery` + `Tolerance` (+ the CSV, read) -> `reconcile()` ->
+table or JSON. The checks and the tolerance rules are documented in `reconcile.py`.
+
+Exit codes: 0 every line within tolerance; 1 some difference passes the tolerance;
+2 bad input (options, dates, CSV file, a selection that cannot be reconciled, a database
+without the schema); 3 the database could not be reached or queried (not a verdict on the
+numbers, so it is kept apart from 1).
+"""
 
 from __future__ import annotations
 
-import typer
+import asyncio
+import importlib
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, NoReturn, cast
 
-__all__ = ["register"]
+import asyncpg
+import typer
+from pydantic import ValidationError
+
+from usage_common import (
+    ConfigError,
+    InvalidPayloadError,
+    Settings,
+    UsagePipelineError,
+    parse_instant,
+    utc_now,
+)
+
+from .database import database_url
+from .embedded_postgres import EmbeddedPostgresError
+from .reconcile import (
+    CsvData,
+    CsvKind,
+    CsvReader,
+    ReconcileQuery,
+    Reconciliation,
+    Tolerance,
+    read_csv,
+    reconcile,
+    render_json,
+    render_table,
+)
+
+__all__ = ["EXIT_BAD_INPUT", "EXIT_DATABASE", "load_csv_reader", "register"]
+
+EXIT_BAD_INPUT = 2
+EXIT_DATABASE = 3
+_CSV_READER_MODULE = "usage_normalizer.console_csv"
+
+
+class ProviderOption(StrEnum):
+    anthropic = "anthropic"
+    openai = "openai"
+
+
+class FormatOption(StrEnum):
+    table = "table"
+    json = "json"
+
+
+class CsvKindOption(StrEnum):
+    usage = "usage"
+    cost = "cost"
+
+
+class WidthOption(StrEnum):
+    minute = "1m"
+    hour = "1h"
+    day = "1d"
+
+
+def load_csv_reader() -> CsvReader:
+    """The console CSV reader of the normalizer (imported when a CSV is given)."""
+    try:
+        module = importlib.import_module(_CSV_READER_MODULE)
+    except ImportError as exc:
+        raise ConfigError(f"the console CSV reader is not available: {exc}") from None
+    return cast(CsvReader, module.read_csv_events)
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "USAGE_" + str(first["loc"][0]).upper() if first["loc"] else "USAGE_*"
+        _fail(f"invalid configuration {name}: {first['msg']}", EXIT_BAD_INPUT)
+
+
+def _decimal(text: str, option: str) -> Decimal:
+    try:
+        value = Decimal(text.strip().removesuffix("%").removeprefix("$"))
+    except InvalidOperation:
+        _fail(f"{option}: {text!r} is not a number", EXIT_BAD_INPUT)
+    return value
+
+
+def _read_csv(
+    path: Path, query: ReconcileQuery, kind: CsvKind | None, reader: CsvReader
+) -> CsvData:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail(f"--against-csv {path}: {exc}", EXIT_BAD_INPUT)
+    try:
+        read_kind, events = read_csv(
+            reader,
+            query.provider,
+            text,
+            kind=kind,
+            organization_id=query.organization_id or "console-csv",
+            fetched_at=utc_now(),
+        )
+    except InvalidPayloadError as exc:
+        _fail(f"--against-csv {path}: {exc}", EXIT_BAD_INPUT)
+    return CsvData(read_kind, tuple(events))
+
+
+async def _run(
+    settings: Settings, query: ReconcileQuery, tolerance: Tolerance, csv: CsvData | None
+) -> Reconciliation:
+    async with database_url(settings) as url:
+        conn = await asyncpg.connect(url)
+        try:
+            tables = await conn.fetchval(
+                "SELECT to_regclass('usage_events') IS NOT NULL"
+                " AND to_regclass('cost_events') IS NOT NULL"
+            )
+            if not tables:
+                raise ConfigError(
+                    "the database has no usage_events/cost_events tables;"
+                    " run `usage-pipeline migrate` first"
+                )
+            return await reconcile(conn, query, tolerance, csv)
+        finally:
+            await conn.close()
 
 
 def register(app: typer.Typer) -> None:
-    """Not built yet."""
+    @app.command("reconcile")
+    def reconcile_command(
+        provider: Annotated[ProviderOption, typer.Option("--provider", help="whose numbers")],
+        since: Annotated[
+            str, typer.Option("--since", help="UTC date or timestamp; window start (inclusive)")
+        ],
+        until: Annotated[
+            str, typer.Option("--until", help="UTC date or timestamp; window end (exclusive)")
+        ],
+        against_csv: Annotated[
+            Path | None,
+            typer.Option("--against-csv", help="a console usage or cost CSV export to compare"),
+        ] = None,
+        csv_kind: Annotated[
+            CsvKindOption | None,
+            typer.Option("--csv-kind", help="usage or cost; default: whichever reads"),
+        ] = None,
+        fmt: Annotated[FormatOption, typer.Option("--format", help="table or json")] = (
+            FormatOption.table
+        ),
+        tolerance_tokens: Annotated[
+            int, typer.Option("--tolerance-tokens", min=0, help="allowed token difference")
+        ] = 0,
+        tolerance_pct: Annotated[
+            str,
+            typer.Option(
+                "--tolerance-pct",
+                help="percent of the reported/CSV amount a money difference may reach",
+            ),
+        ] = "1",
+        tolerance_usd: Annotated[
+            str,
+            typer.Option("--tolerance-usd", help="dollars a money difference may reach"),
+        ] = "0.01",
+        bucket_width: Annotated[
+            WidthOption | None,
+            typer.Option("--bucket-width", help="only usage rows of this width (1m|1h|1d)"),
+        ] = None,
+        organization_id: Annotated[
+            str | None, typer.Option("--organization-id", help="only this organization")
+        ] = None,
+    ) -> None:
+        """Estimated against reported cost per UTC day (and project); with --against-csv,
+        the database against a console export.
+
+        A money line is a DIFF only when its difference passes both --tolerance-usd and
+        --tolerance-pct (of the reported / CSV side). Exit 0 all OK, 1 some DIFF, 2 bad
+        input, 3 database unreachable."""
+        try:
+            start, end = parse_instant(since), parse_instant(until)
+        except ValueError as exc:
+            _fail(f"--since/--until: {exc}", EXIT_BAD_INPUT)
+        try:
+            query = ReconcileQuery(
+                provider.value,
+                start,
+                end,
+                bucket_width.value if bucket_width else None,
+                organization_id,
+            )
+            tolerance = Tolerance(
+                tolerance_tokens,
+                _decimal(tolerance_pct, "--tolerance-pct"),
+                _decimal(tolerance_usd, "--tolerance-usd"),
+            )
+            csv = None
+            if against_csv is not None:
+                kind: CsvKind | None = csv_kind.value if csv_kind else None
+                csv = _read_csv(against_csv, query, kind, load_csv_reader())
+        except ConfigError as exc:
+            _fail(str(exc), EXIT_BAD_INPUT)
+        settings = _settings()
+        try:
+            result = asyncio.run(_run(settings, query, tolerance, csv))
+        except (ConfigError, InvalidPayloadError) as exc:
+            _fail(str(exc), EXIT_BAD_INPUT)
+        except UsagePipelineError as exc:
+            _fail(str(exc), EXIT_DATABASE)
+        except (OSError, asyncpg.PostgresError, EmbeddedPostgresError) as exc:
+            _fail(f"database: {type(exc).__name__}: {exc}", EXIT_DATABASE)
+        typer.echo(render_json(result) if fmt is FormatOption.json else render_table(result))
+        raise typer.Exit(result.exit_code)

@@ -17,12 +17,19 @@ class RunTally:
     fetched: list[EndpointReport] = field(default_factory=list)
     events: Counter[str] = field(default_factory=Counter)
     dead_letters: Counter[str] = field(default_factory=Counter)
+    dead_letter_reasons: list[str] = field(default_factory=list)
     rows: dict[str, Counter[str]] = field(default_factory=dict)
     rows_by_kind: dict[tuple[str, str], Counter[str]] = field(default_factory=dict)
 
     def on_normalized(self, result: NormalizeResult) -> None:
         if result.dead_letter is not None:
             self.dead_letters[result.provider] += 1
+            letter = result.dead_letter
+            detail = "; ".join(letter.errors[:3])
+            self.dead_letter_reasons.append(
+                f"{letter.provider or 'unknown'} {letter.endpoint or ''}: {letter.reason}"
+                + (f" ({detail})" if detail else "")
+            )
         self.events[result.provider] += len(result.events)
 
     def on_written(self, result: WriteResult) -> None:
@@ -47,6 +54,8 @@ class RunTally:
                 f"normalized  {provider:<10} {self.events[provider]:>6} event(s)"
                 f"  {self.dead_letters[provider]} page(s) dead-lettered"
             )
+        for reason in self.dead_letter_reasons[:10]:
+            out.append(f"dead letter {reason}")
         for (kind, provider), c in sorted(self.rows_by_kind.items()):
             out.append(
                 f"written     {provider:<10} {c['inserted']:>6} inserted  {c['updated']} updated"

@@ -145,7 +145,7 @@ class CostEvent(WireModel):
     """One line of a provider cost report, in exact USD: the money of record.
 
     Anthropic reports cents as decimal strings, OpenAI dollars as numbers; both become
-    `amount_usd` here, and `amount_reported` keeps the provider's figure verbatim.
+    `cost_usd` here, and `amount_reported` keeps the provider's figure verbatim.
     """
 
     schema_version: Literal[1] = 1
@@ -170,7 +170,7 @@ class CostEvent(WireModel):
     inference_geo: str | None = None
     dimensions: dict[str, str] = Field(default_factory=dict)
     # Measures.
-    amount_usd: Decimal
+    cost_usd: Decimal
     currency: Literal["USD"] = "USD"
     amount_reported: str = Field(description="the provider's amount as written, in its unit")
     quantity: Decimal | None = None

@@ -35,6 +35,19 @@ class Settings(BaseSettings):
         default="default", description="tenant id stored with OpenAI rows"
     )
 
+    anthropic_endpoints: str = Field(
+        default="messages,cost_report,claude_code", description="comma-separated endpoints"
+    )
+    openai_endpoints: str = Field(
+        default="completions,embeddings,moderations,images,audio_speeches,"
+        "audio_transcriptions,vector_stores,code_interpreter_sessions,file_search_calls,"
+        "web_search_calls,costs",
+        description="comma-separated endpoints",
+    )
+    anthropic_fast_mode_beta: bool = Field(
+        default=False, description="group messages by speed (sends the fast-mode beta header)"
+    )
+
     database_url: str | None = None
     kafka_bootstrap_servers: str | None = None
     data_dir: Path = Path(".usage-pipeline")

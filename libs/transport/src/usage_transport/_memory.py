@@ -64,12 +64,16 @@ class InProcessBus:
     async def drain(self, limit_seconds: float | None = None) -> None:
         """Return once every published message has been handled, transitively."""
 
+        consumed = {topic for topic, _, _ in self._subs}
+
         async def settle() -> None:
             # Handlers publish onward, so one pass is not enough: repeat until all are idle.
+            # Topics nobody consumes here (the DLQ) are not waited for.
             while True:
-                for queue in list(self._queues.values()):
+                queues = [q for t, q in self._queues.items() if t in consumed]
+                for queue in queues:
                     await queue.join()
-                if all(q.empty() and q._unfinished_tasks == 0 for q in self._queues.values()):  # type: ignore[attr-defined]
+                if all(q.empty() and q._unfinished_tasks == 0 for q in queues):  # type: ignore[attr-defined]
                     return
 
         await asyncio.wait_for(settle(), limit_seconds)

@@ -17,7 +17,7 @@ import httpx
 from usage_common import Settings, utc_now
 from usage_transport import Publisher
 
-from .credentials import Credential
+from .credentials import Credential, endpoints_from_settings
 from .fetch import EndpointReport, FetchContext, fetch_cycle
 from .retry import RetryPolicy
 
@@ -39,7 +39,11 @@ def make_context(
         max_delay=settings.http_backoff_max_seconds,
     )
     return FetchContext(
-        client=client, publisher=publisher, raw_topic=settings.topic_raw, policy=policy
+        client=client,
+        publisher=publisher,
+        raw_topic=settings.topic_raw,
+        policy=policy,
+        anthropic_fast_mode=settings.anthropic_fast_mode_beta,
     )
 
 
@@ -51,9 +55,12 @@ async def run_fetch_loop(
     on_cycle: Callable[[list[EndpointReport]], None] | None = None,
 ) -> None:
     lookback = timedelta(hours=settings.lookback_hours)
+    endpoints = endpoints_from_settings(settings)
     while not stop.is_set():
         now = utc_now()
-        reports = await fetch_cycle(ctx, credentials, now - lookback, now, settings.bucket_width)
+        reports = await fetch_cycle(
+            ctx, credentials, now - lookback, now, settings.bucket_width, endpoints
+        )
         pages = sum(r.pages for r in reports)
         failed = [f"{r.provider}/{r.endpoint}" for r in reports if r.error]
         log.info("fetch cycle: %d pages%s", pages, f", failed: {failed}" if failed else "")

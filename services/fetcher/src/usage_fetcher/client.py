@@ -54,7 +54,7 @@ async def fetch_page(
         retry_after: float | None = None
         try:
             response = await client.get(
-                url, params=tuple(params), headers=api.headers(secret), follow_redirects=False
+                url, params=tuple(params), headers=api.headers(secret, spec), follow_redirects=False
             )
         except httpx.TimeoutException:
             FETCH_REQUESTS.labels(provider, spec.endpoint, "timeout").inc()

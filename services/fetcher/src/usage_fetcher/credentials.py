@@ -6,9 +6,11 @@ from dataclasses import dataclass
 
 from pydantic import SecretStr
 
-from usage_common import Provider, Settings
+from usage_common import ConfigError, Provider, Settings
 
-__all__ = ["Credential", "credentials_from_settings"]
+from .providers import api_for
+
+__all__ = ["Credential", "credentials_from_settings", "endpoints_from_settings"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,3 +49,22 @@ def credentials_from_settings(settings: Settings) -> list[Credential]:
             )
         )
     return found
+
+
+def endpoints_from_settings(settings: Settings) -> dict[str, list[str]]:
+    """Endpoints to fetch per provider; unknown names are refused with the valid ones."""
+    chosen: dict[str, list[str]] = {}
+    for provider, text in (
+        ("anthropic", settings.anthropic_endpoints),
+        ("openai", settings.openai_endpoints),
+    ):
+        names = [n.strip() for n in text.split(",") if n.strip()]
+        known = api_for(provider).endpoints
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise ConfigError(
+                f"USAGE_{provider.upper()}_ENDPOINTS: unknown {', '.join(unknown)};"
+                f" choose from {', '.join(known)}"
+            )
+        chosen[provider] = names
+    return chosen

@@ -68,6 +68,8 @@ class FetchContext:
     sleep: Sleep = asyncio.sleep
     on_page: Callable[[RawPage], None] | None = None
     """Called after each page is published: progress output for long backfills."""
+    anthropic_fast_mode: bool = False
+    """Send the fast-mode beta header and group the messages report by `speed`."""
 
 
 @dataclass
@@ -83,21 +85,53 @@ async def fetch_endpoint(
     api: ProviderApi,
     spec: EndpointSpec,
     credential: Credential,
+    since: datetime,
+    until: datetime,
+    wanted_width: BucketWidth,
+    run_id: str,
+) -> EndpointReport:
+    """Fetch [since, until) from one endpoint, at its nearest supported bucket width.
+
+    Cost reports only know 1d, so their window widens to whole UTC days; a `daily`
+    endpoint (Claude Code) is asked once per day of the window.
+    """
+    report = EndpointReport(api.provider, spec.endpoint)
+    width = spec.width_for(wanted_width)
+    start, end = plan_window(since, until, width)
+    if spec.shape == "daily":
+        step = bucket_delta("1d")
+        days = int((end - start) / step)
+        windows = [(start + i * step, start + (i + 1) * step) for i in range(days)]
+    else:
+        windows = [(start, end)]
+    for window_start, window_end in windows:
+        await _fetch_pages(
+            ctx, api, spec, credential, window_start, window_end, width, run_id, report
+        )
+    return report
+
+
+async def _fetch_pages(
+    ctx: FetchContext,
+    api: ProviderApi,
+    spec: EndpointSpec,
+    credential: Credential,
     start: datetime,
     end: datetime,
     width: BucketWidth,
     run_id: str,
-) -> EndpointReport:
-    report = EndpointReport(api.provider, spec.endpoint)
+    report: EndpointReport,
+) -> None:
     base_params = api.params(spec, start, end, width)
     cursor: str | None = None
     seen: set[str] = set()
     secret = credential.secret.get_secret_value()
-    while report.pages < MAX_PAGES:
+    for _ in range(MAX_PAGES):
         params = base_params + ([("page", cursor)] if cursor else [])
         response = await fetch_page(
             ctx.client, api, spec, credential.base_url, secret, params, ctx.policy, ctx.sleep
         )
+        report.pages += 1
         page = RawPage(
             page_id=uuid.uuid4().hex,
             run_id=run_id,
@@ -108,20 +142,22 @@ async def fetch_endpoint(
             request_path=spec.path,
             request_params=params,
             bucket_width=width,
-            page_number=report.pages + 1,
+            page_number=report.pages,
             fetched_at=ctx.clock(),
             http_status=response.status,
             content_type=response.content_type or "application/json",
             body=response.body.decode("utf-8", errors="replace"),
         )
         await ctx.publisher.publish_many([Message(ctx.raw_topic, raw_page_key(page), encode(page))])
-        report.pages += 1
         FETCH_PAGES.labels(api.provider, spec.endpoint).inc()
         if ctx.on_page:
             ctx.on_page(page)
-        cursor = _next_cursor(response.body)
+        try:
+            cursor = _next_cursor(response.body)
+        except ValueError as exc:
+            raise FetchError(api.provider, spec.endpoint, str(exc)) from None
         if cursor is None:
-            return report
+            return
         if cursor in seen:
             raise FetchError(api.provider, spec.endpoint, "provider repeated a page cursor")
         seen.add(cursor)
@@ -136,11 +172,11 @@ def _next_cursor(body: bytes) -> str | None:
         cursor = data.get("next_page")
     except (ValueError, KeyError, TypeError, AttributeError):
         # Published anyway (the normalizer dead-letters it with the reason); stop paging.
-        raise FetchError("?", "?", "page without has_more; cannot continue paging") from None
+        raise ValueError("page without has_more; cannot continue paging") from None
     if not has_more:
         return None
     if not isinstance(cursor, str) or not cursor:
-        raise FetchError("?", "?", "has_more is true but next_page is missing")
+        raise ValueError("has_more is true but next_page is missing")
     return cursor
 
 
@@ -157,18 +193,18 @@ async def fetch_cycle(
     One provider failing does not stop the others; its report carries the error and the
     cycle metric counts it. Returns one report per endpoint.
     """
-    start, end = plan_window(since, until, width)
+    plan_window(since, until, width)  # refuse an empty window before any request
     run_id = uuid.uuid4().hex
 
     async def one(credential: Credential) -> list[EndpointReport]:
-        api = api_for(credential.provider)
+        api = api_for(credential.provider, fast_mode_beta=ctx.anthropic_fast_mode)
         names = (endpoints or {}).get(credential.provider) or list(api.endpoints)
         reports: list[EndpointReport] = []
         for name in names:
             spec = api.endpoints[name]
             try:
                 reports.append(
-                    await fetch_endpoint(ctx, api, spec, credential, start, end, width, run_id)
+                    await fetch_endpoint(ctx, api, spec, credential, since, until, width, run_id)
                 )
             except FetchError as exc:
                 log.warning("fetch failed: %s", exc)

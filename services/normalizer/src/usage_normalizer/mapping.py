@@ -33,6 +33,7 @@ from usage_common import (
     UsageType,
 )
 
+from .console_csv import CSV_MAPPERS
 from .payloads import (
     MODALITY_FIELDS,
     USAGE_RESULTS,
@@ -159,7 +160,7 @@ def map_anthropic_cost_report(raw: RawPage) -> list[Record]:
                     context_window=r.context_window,
                     inference_geo=r.inference_geo,
                     dimensions=_dims(speed=r.speed),
-                    amount_usd=cents.scaleb(-2),  # exact: cents -> dollars moves the point
+                    cost_usd=cents.scaleb(-2),  # exact: cents -> dollars moves the point
                     amount_reported=r.amount,
                     fetched_at=raw.fetched_at,
                 )
@@ -345,7 +346,7 @@ def map_openai_costs(raw: RawPage) -> list[Record]:
                     project_id=r.project_id,
                     api_key_id=r.api_key_id,
                     line_item=r.line_item,
-                    amount_usd=Decimal(value),
+                    cost_usd=Decimal(value),
                     amount_reported=str(value),
                     quantity=r.quantity,
                     quantity_unit=r.quantity_unit,
@@ -361,4 +362,6 @@ MAPPERS: dict[tuple[str, str], Mapper] = {
     ("anthropic", "claude_code"): map_anthropic_claude_code,
     **{("openai", name): _map_openai_usage(name) for name in USAGE_RESULTS},  # type: ignore[arg-type]
     ("openai", "costs"): map_openai_costs,
+    # Console exports travel the same path: raw page (CSV text) -> canonical records.
+    **CSV_MAPPERS,
 }

@@ -1,8 +1,8 @@
 """Fake Anthropic Admin API: GET /v1/organizations/usage_report/messages.
 
-Order of checks: `x-api-key` (401), `anthropic-version` (400), parameters (400), then
-the page. Error bodies follow Anthropic's shape:
-`{"type":"error","error":{"type":...,"message":...},"request_id":"req_..."}`.
+Checks and error shapes are `anthropic_http`'s. Every documented `group_by[]` value and
+filter works; `speed` (as a group_by value, a `speeds[]` filter, or a result field)
+needs the `anthropic-beta: fast-mode-2026-02-01` header.
 
 `ending_at` bounds bucket starts: a bucket that starts before it is returned whole.
 When it is omitted, buckets run up to now, `limit` per page, with `has_more` and a
@@ -11,15 +11,21 @@ cursor for the rest.
 
 from __future__ import annotations
 
-import hmac
-import re
-import secrets
-from datetime import UTC, datetime
 from typing import Any
 
 from starlette.datastructures import Headers, QueryParams
 from starlette.responses import JSONResponse
 
+from .anthropic_http import (
+    FAST_MODE_BETA,
+    authenticate,
+    betas,
+    error,
+    fault_response,
+    parse_rfc3339,
+    request_id_header,
+    timestamp,
+)
 from .buckets import snap
 from .catalogue import (
     ANTHROPIC_CONTEXT_WINDOWS,
@@ -32,14 +38,12 @@ from .catalogue import (
 from .config import SimulatorConfig
 from .data import Row
 from .errors import BadRequestError
-from .faults import FaultPlan
 from .pages import UsagePage, build_page
 from .query import UsageQuery, list_param, parse_group_by, parse_limit, parse_width
 
 __all__ = ["FAST_MODE_BETA", "PATH", "fault_response", "parse_query", "render", "respond"]
 
 PATH = "/v1/organizations/usage_report/messages"
-FAST_MODE_BETA = "fast-mode-2026-02-01"
 
 # Array filter parameter -> (dimension, accepted values or None for free text).
 _FILTERS: dict[str, tuple[str, frozenset[str] | None]] = {
@@ -56,29 +60,20 @@ _FILTERS: dict[str, tuple[str, frozenset[str] | None]] = {
 _BETA_ONLY = {"speed", "speeds"}
 _NEEDS_BETA = f"requires the anthropic-beta header {FAST_MODE_BETA}"
 _DIMENSION_FIELDS = tuple(name for name in ANTHROPIC_DIMENSIONS if name != "speed")
-_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
-_FAULT_ERRORS: dict[int, tuple[str, str]] = {
-    429: ("rate_limit_error", "Rate limit exceeded; retry after the indicated delay."),
-    529: ("overloaded_error", "Overloaded"),
-}
 
 
 def respond(headers: Headers, params: QueryParams, config: SimulatorConfig) -> JSONResponse:
     """Answer one usage request exactly as the endpoint would (minus injected faults)."""
-    api_key = headers.get("x-api-key")
-    if api_key is None:
-        return _error(401, "authentication_error", "x-api-key header is required")
-    if not hmac.compare_digest(api_key.encode(), config.anthropic_admin_key.encode()):
-        return _error(401, "authentication_error", "invalid x-api-key")
-    if not headers.get("anthropic-version"):
-        return _error(400, "invalid_request_error", "anthropic-version: header is required")
-    beta = FAST_MODE_BETA in _betas(headers)
+    refused = authenticate(headers, config)
+    if refused is not None:
+        return refused
+    beta = FAST_MODE_BETA in betas(headers)
     try:
         query = parse_query(params, fast_mode_beta=beta)
         page = build_page(query, seed=config.seed, now=config.now())
     except BadRequestError as exc:
-        return _error(400, "invalid_request_error", str(exc))
-    return JSONResponse(render(page, fast_mode_beta=beta), headers=_request_id_header())
+        return error(400, "invalid_request_error", str(exc))
+    return JSONResponse(render(page, fast_mode_beta=beta), headers=request_id_header())
 
 
 def parse_query(params: QueryParams, *, fast_mode_beta: bool = False) -> UsageQuery:
@@ -87,9 +82,9 @@ def parse_query(params: QueryParams, *, fast_mode_beta: bool = False) -> UsageQu
     raw_start = params.get("starting_at")
     if raw_start is None:
         raise BadRequestError("starting_at", "field required")
-    starting_at = _parse_rfc3339("starting_at", raw_start)
+    starting_at = parse_rfc3339("starting_at", raw_start)
     raw_end = params.get("ending_at")
-    ending_at = None if raw_end is None else _parse_rfc3339("ending_at", raw_end)
+    ending_at = None if raw_end is None else parse_rfc3339("ending_at", raw_end)
     if ending_at is not None and ending_at <= starting_at:
         raise BadRequestError("ending_at", "must be after starting_at")
     forbidden = {} if fast_mode_beta else {"speed": f"'speed' {_NEEDS_BETA}"}
@@ -110,8 +105,8 @@ def render(page: UsagePage, *, fast_mode_beta: bool = False) -> dict[str, Any]:
     return {
         "data": [
             {
-                "starting_at": _timestamp(bucket.start),
-                "ending_at": _timestamp(bucket.end),
+                "starting_at": timestamp(bucket.start),
+                "ending_at": timestamp(bucket.end),
                 "results": [_result(row, fast_mode_beta) for row in bucket.rows],
             }
             for bucket in page.buckets
@@ -119,11 +114,6 @@ def render(page: UsagePage, *, fast_mode_beta: bool = False) -> dict[str, Any]:
         "has_more": page.has_more,
         "next_page": page.next_page,
     }
-
-
-def fault_response(plan: FaultPlan) -> JSONResponse:
-    kind, message = _FAULT_ERRORS.get(plan.status, ("api_error", "Internal server error"))
-    return _error(plan.status, kind, message, retry_after=plan.retry_after)
 
 
 def _parse_filters(params: QueryParams, *, fast_mode_beta: bool) -> dict[str, frozenset[Dimension]]:
@@ -142,16 +132,6 @@ def _parse_filters(params: QueryParams, *, fast_mode_beta: bool) -> dict[str, fr
     return filters
 
 
-def _parse_rfc3339(param: str, value: str) -> datetime:
-    if _RFC3339.fullmatch(value) is None:
-        raise BadRequestError(param, f"must be an RFC 3339 timestamp; got {value!r}")
-    normalized = value.upper().replace("Z", "+00:00")
-    try:
-        return datetime.fromisoformat(normalized).astimezone(UTC)
-    except ValueError:
-        raise BadRequestError(param, f"not a valid timestamp: {value!r}") from None
-
-
 def _result(row: Row, fast_mode_beta: bool) -> dict[str, Any]:
     result: dict[str, Any] = {name: row.dims.get(name) for name in _DIMENSION_FIELDS}
     if fast_mode_beta:
@@ -168,32 +148,3 @@ def _result(row: Row, fast_mode_beta: bool) -> dict[str, Any]:
         server_tool_use={"web_search_requests": metrics["web_search_requests"]},
     )
     return result
-
-
-def _timestamp(at: datetime) -> str:
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _betas(headers: Headers) -> set[str]:
-    return {
-        beta.strip()
-        for value in headers.getlist("anthropic-beta")
-        for beta in value.split(",")
-        if beta.strip()
-    }
-
-
-def _request_id_header() -> dict[str, str]:
-    return {"request-id": "req_" + secrets.token_hex(12)}
-
-
-def _error(status: int, kind: str, message: str, *, retry_after: int | None = None) -> JSONResponse:
-    headers = _request_id_header()
-    if retry_after is not None:
-        headers["retry-after"] = str(retry_after)
-    body = {
-        "type": "error",
-        "error": {"type": kind, "message": message},
-        "request_id": headers["request-id"],
-    }
-    return JSONResponse(body, status_code=status, headers=headers)

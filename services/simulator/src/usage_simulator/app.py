@@ -1,15 +1,18 @@
-"""The Starlette app: both providers' usage endpoints plus the /_sim test controls.
+"""The Starlette app: both providers' usage and cost endpoints plus the /_sim controls.
 
 Routes:
-    GET    /v1/organizations/usage_report/messages   Anthropic usage (x-api-key)
-    GET    /v1/organization/usage/completions         OpenAI usage (Bearer)
-    GET    /_sim/health                               liveness; no auth
+    GET    /v1/organizations/usage_report/messages     Anthropic usage (x-api-key)
+    GET    /v1/organizations/usage_report/claude_code  Anthropic Claude Code analytics
+    GET    /v1/organizations/cost_report               Anthropic costs
+    GET    /v1/organization/usage/{X}                  OpenAI usage, X in openai_api.ENDPOINTS
+    GET    /v1/organization/costs                      OpenAI costs (Bearer)
+    GET    /_sim/health                                liveness; no auth
     GET    /_sim/faults  POST /_sim/faults  DELETE    read, replace, clear the fault plan
     GET    /_sim/stats   DELETE /_sim/stats           usage requests per endpoint/status
 
-Per usage request: an armed fault answers first (before auth, so "the next N
-requests fail" holds for any caller), then the provider module answers; either way
-the status is counted.
+Per provider request: an armed fault answers first (before auth, so "the next N
+requests fail" holds for any caller), then the endpoint module answers; either way
+the status is counted under the provider.
 """
 
 from __future__ import annotations
@@ -18,11 +21,20 @@ import json
 from collections.abc import Awaitable, Callable
 
 from starlette.applications import Starlette
+from starlette.datastructures import Headers, QueryParams
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from . import anthropic_api, openai_api
+from . import (
+    anthropic_api,
+    anthropic_claude_code_api,
+    anthropic_cost_api,
+    anthropic_http,
+    openai_api,
+    openai_costs_api,
+    openai_http,
+)
 from .catalogue import Provider
 from .config import SimulatorConfig
 from .errors import ConfigError
@@ -31,6 +43,7 @@ from .faults import FaultInjector, FaultPlan, RequestStats
 __all__ = ["create_app"]
 
 Endpoint = Callable[[Request], Awaitable[Response]]
+Responder = Callable[[Headers, QueryParams, SimulatorConfig], Response]
 
 
 def create_app(config: SimulatorConfig | None = None) -> Starlette:
@@ -39,14 +52,15 @@ def create_app(config: SimulatorConfig | None = None) -> Starlette:
     faults = FaultInjector(config.faults)
     stats = RequestStats()
 
-    def usage_endpoint(provider: Provider) -> Endpoint:
+    def provider_endpoint(provider: Provider, respond: Responder) -> Endpoint:
         if provider == "anthropic":
-            respond, fault_response = anthropic_api.respond, anthropic_api.fault_response
+            fault_response = anthropic_http.fault_response
         else:
-            respond, fault_response = openai_api.respond, openai_api.fault_response
+            fault_response = openai_http.fault_response
 
         async def endpoint(request: Request) -> Response:
             plan = faults.take(provider)
+            response: Response
             if plan is not None:
                 response = fault_response(plan)
             else:
@@ -55,6 +69,12 @@ def create_app(config: SimulatorConfig | None = None) -> Starlette:
             return response
 
         return endpoint
+
+    def openai_usage(name: str) -> Responder:
+        def respond(headers: Headers, params: QueryParams, config: SimulatorConfig) -> Response:
+            return openai_api.respond(headers, params, config, name)
+
+        return respond
 
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok", "seed": config.seed})
@@ -81,9 +101,18 @@ def create_app(config: SimulatorConfig | None = None) -> Starlette:
         stats.reset()
         return JSONResponse(stats.snapshot())
 
+    provider_routes: list[tuple[str, Provider, Responder]] = [
+        (anthropic_api.PATH, "anthropic", anthropic_api.respond),
+        (anthropic_claude_code_api.PATH, "anthropic", anthropic_claude_code_api.respond),
+        (anthropic_cost_api.PATH, "anthropic", anthropic_cost_api.respond),
+        *((spec.path, "openai", openai_usage(name)) for name, spec in openai_api.ENDPOINTS.items()),
+        (openai_costs_api.PATH, "openai", openai_costs_api.respond),
+    ]
     routes = [
-        Route(anthropic_api.PATH, usage_endpoint("anthropic"), methods=["GET"]),
-        Route(openai_api.PATH, usage_endpoint("openai"), methods=["GET"]),
+        *(
+            Route(path, provider_endpoint(provider, respond), methods=["GET"])
+            for path, provider, respond in provider_routes
+        ),
         Route("/_sim/health", health, methods=["GET"]),
         Route("/_sim/faults", get_faults, methods=["GET"]),
         Route("/_sim/faults", set_faults, methods=["POST"]),

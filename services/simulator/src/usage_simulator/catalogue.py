@@ -7,6 +7,11 @@ dimensions is a plain sum over combos, and the provider null rules live here as 
 - Anthropic `api_key_id` is None for Console/OAuth usage, `workspace_id` is None for the
   default workspace, and `inference_geo` is "not_available" for a model without geo.
 - OpenAI `user_id` is None for a service-account key.
+
+Each provider has exactly one model genai-prices does not know (`UNPRICED_MODELS`), so
+"unknown model -> no estimate" can be tested; every other model is in its catalogue.
+The console exports show names where the API shows ids: `ANTHROPIC_API_KEYS`,
+`ANTHROPIC_WORKSPACES`, `MODEL_DISPLAY_NAMES`, `OPENAI_PROJECTS`, `OPENAI_USERS`.
 """
 
 from __future__ import annotations
@@ -17,15 +22,24 @@ from types import MappingProxyType
 from typing import Literal
 
 __all__ = [
+    "ANTHROPIC_API_KEYS",
     "ANTHROPIC_COMBOS",
     "ANTHROPIC_CONTEXT_WINDOWS",
     "ANTHROPIC_DIMENSIONS",
     "ANTHROPIC_INFERENCE_GEOS",
     "ANTHROPIC_SERVICE_TIERS",
     "ANTHROPIC_SPEEDS",
+    "ANTHROPIC_WORKSPACES",
+    "DEFAULT_WORKSPACE_NAME",
+    "MODEL_DISPLAY_NAMES",
     "OPENAI_COMBOS",
     "OPENAI_DIMENSIONS",
+    "OPENAI_PROJECTS",
+    "OPENAI_USERS",
+    "ORGANIZATION",
     "PROVIDERS",
+    "UNPRICED_MODELS",
+    "ApiKey",
     "Combo",
     "Dimension",
     "Provider",
@@ -119,9 +133,12 @@ _OPUS = "claude-opus-5"
 _SONNET = "claude-sonnet-4-5"
 _HAIKU = "claude-haiku-4-5"
 _OLD_HAIKU = "claude-3-5-haiku-20241022"  # predates inference geo
+_EXPERIMENTAL = "claude-experimental-1"  # fictional: genai-prices has no price for it
 _KEY_PROD = "apikey_01SimProdKey000000000001"
 _KEY_BATCH = "apikey_01SimBatchKey00000000002"
+_KEY_CLAUDE_CODE = "apikey_01SimClaudeCodeDave0003"
 _WS_PROD = "wrkspc_01SimProdWorkspace00001"
+_WS_RESEARCH = "wrkspc_01SimResearchWorkspace2"
 _ALICE = "user_01SimAlice0000000000001"
 _CI = "svac_01SimCiPipeline000000001"
 
@@ -217,6 +234,54 @@ ANTHROPIC_COMBOS: tuple[Combo, ...] = (
         volume=900_000,
         activity=30,
     ),
+    # Priority Tier is billed outside the cost report: usage only, never a cost line.
+    _anthropic(
+        "sonnet-priority-prod",
+        model=_SONNET,
+        api_key_id=_KEY_PROD,
+        workspace_id=_WS_PROD,
+        service_tier="priority",
+        volume=200_000,
+        activity=30,
+    ),
+    _anthropic(
+        "experimental-research",
+        model=_EXPERIMENTAL,
+        api_key_id=_KEY_PROD,
+        workspace_id=_WS_RESEARCH,
+        volume=50_000,
+        activity=30,
+    ),
+    _anthropic(
+        "sonnet-claude-code-key",
+        model=_SONNET,
+        api_key_id=_KEY_CLAUDE_CODE,
+        workspace_id=None,
+        volume=120_000,
+        activity=40,
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    """How the Anthropic Console shows a key: its name and status."""
+
+    name: str
+    status: str
+
+
+ANTHROPIC_API_KEYS: Mapping[str, ApiKey] = MappingProxyType(
+    {
+        _KEY_PROD: ApiKey("prod-backend", "active"),
+        _KEY_BATCH: ApiKey("nightly-batch", "archived"),
+        _KEY_CLAUDE_CODE: ApiKey("claude_code_key_dave_k3x9", "active"),
+    }
+)
+DEFAULT_WORKSPACE_NAME = "Default"
+"""The console's name for the default workspace, whose id the API reports as null."""
+ANTHROPIC_WORKSPACES: Mapping[str, str] = MappingProxyType(
+    {_WS_PROD: "Production", _WS_RESEARCH: "Research"}
 )
 
 
@@ -250,6 +315,8 @@ _GPT4O = "gpt-4o-2024-08-06"
 _GPT4O_MINI = "gpt-4o-mini-2024-07-18"
 _GPT4O_AUDIO = "gpt-4o-audio-preview-2024-12-17"
 _GPT_IMAGE = "gpt-image-1"
+_GPT_INTERNAL = "gpt-internal-preview"  # fictional: genai-prices has no price for it
+_CAROL = "user-SimCarol0000003"
 
 OPENAI_COMBOS: tuple[Combo, ...] = (
     _openai(
@@ -319,7 +386,52 @@ OPENAI_COMBOS: tuple[Combo, ...] = (
         activity=20,
         modalities=frozenset({"image"}),
     ),
+    _openai(
+        "research-internal-carol",
+        project_id=_PROJ_RESEARCH,
+        user_id=_CAROL,
+        api_key_id="key_SimResearchCarol5",
+        model=_GPT_INTERNAL,
+        volume=80_000,
+        activity=25,
+    ),
 )
+
+OPENAI_PROJECTS: Mapping[str, str] = MappingProxyType(
+    {_PROJ_WEB: "Web App", _PROJ_BATCH: "Batch Jobs", _PROJ_RESEARCH: "Research"}
+)
+OPENAI_USERS: Mapping[str, str] = MappingProxyType(
+    {
+        "user-SimAlice00000001": "alice@sim.example",
+        "user-SimBob000000002": "bob@sim.example",
+        _CAROL: "carol@sim.example",
+    }
+)
+ORGANIZATION: Mapping[Provider, tuple[str, str]] = MappingProxyType(
+    {
+        "anthropic": ("8c5f3e2a-5b1d-4a7e-9c2f-5e1d3b7a9f01", "Simulator Org"),
+        "openai": ("org-SimOrganization00000001", "Simulator Org"),
+    }
+)
+"""(organization id, organization name) per provider."""
+
+UNPRICED_MODELS: Mapping[Provider, str] = MappingProxyType(
+    {"anthropic": _EXPERIMENTAL, "openai": _GPT_INTERNAL}
+)
+"""The one model per provider that genai-prices does not know."""
+
+MODEL_DISPLAY_NAMES: Mapping[str, str] = MappingProxyType(
+    {
+        _OPUS: "Claude Opus 5",
+        _SONNET: "Claude Sonnet 4.5",
+        _HAIKU: "Claude Haiku 4.5",
+        # A dated id keeps its date, so the name maps back to exactly this id.
+        _OLD_HAIKU: "Claude Haiku 3.5 2024-10-22",
+        _EXPERIMENTAL: "Claude Experimental 1",
+        "claude-opus-4-1": "Claude Opus 4.1",
+    }
+)
+"""Anthropic model id -> the display name the Console cost export uses."""
 
 
 def combos_for(provider: Provider) -> tuple[Combo, ...]:

@@ -1,127 +1,177 @@
-"""Fake OpenAI Administration API: GET /v1/organization/usage/completions.
+"""Fake OpenAI Administration API: GET /v1/organization/usage/{X}, every X.
 
-Order of checks: bearer token (401), parameters (400), then the page. Error bodies
-follow OpenAI's shape: `{"error":{"message","type","param","code"}}`.
+Checks and error shapes are `openai_http`'s. All endpoints share `start_time`
+(required), `end_time` (exclusive on bucket starts), `bucket_width` (1m/1h/1d),
+`limit` (per width), `page` and `project_ids`; each has its own filters, `group_by`
+values and result `object` (`ENDPOINTS`). Result fields: the endpoint's metrics, then
+every group_by field, null unless grouped by it.
 
-`end_time` is exclusive on bucket starts. When it is omitted, buckets run up to now,
-`limit` per page, with `has_more` and a cursor for the rest.
+When `end_time` is omitted, buckets run up to now, `limit` per page, with `has_more`
+and a cursor for the rest.
 """
 
 from __future__ import annotations
 
-import hmac
-from datetime import UTC, datetime
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from starlette.datastructures import Headers, QueryParams
 from starlette.responses import JSONResponse
 
 from .buckets import snap, to_unix
-from .catalogue import OPENAI_DIMENSIONS, Dimension
+from .catalogue import Dimension
 from .config import SimulatorConfig
 from .data import Row
+from .datasets import dataset_for
 from .errors import BadRequestError
-from .faults import FaultPlan
+from .openai_endpoints import CONTEXT_LEVELS, IMAGE_SIZES, IMAGE_SOURCES
+from .openai_http import authenticate, bad_request, fault_response, parse_window
 from .pages import UsagePage, build_page
 from .query import UsageQuery, list_param, parse_group_by, parse_limit, parse_width
 
-__all__ = ["PATH", "fault_response", "parse_query", "render", "respond"]
+__all__ = [
+    "ENDPOINTS",
+    "PATH",
+    "RESULT_OBJECT",
+    "USAGE_PREFIX",
+    "UsageEndpoint",
+    "fault_response",
+    "parse_query",
+    "render",
+    "respond",
+]
 
-PATH = "/v1/organization/usage/completions"
+USAGE_PREFIX = "/v1/organization/usage/"
+PATH = USAGE_PREFIX + "completions"
 RESULT_OBJECT = "organization.usage.completions.result"
 
-_FILTERS: dict[str, str] = {
-    "project_ids": "project_id",
-    "user_ids": "user_id",
-    "api_key_ids": "api_key_id",
-    "models": "model",
+# Array filter parameter -> (dimension, accepted values or None for free text).
+Filter = tuple[str, frozenset[str] | None]
+_PROJECT: dict[str, Filter] = {"project_ids": ("project_id", None)}
+_OWNED: dict[str, Filter] = {
+    **_PROJECT,
+    "user_ids": ("user_id", None),
+    "api_key_ids": ("api_key_id", None),
 }
-_RESULT_METRICS = (
-    "input_tokens",
-    "output_tokens",
-    "input_cached_tokens",
-    "input_cache_write_tokens",
-    "input_uncached_tokens",
-    "input_text_tokens",
-    "input_audio_tokens",
-    "input_image_tokens",
-    "input_cached_text_tokens",
-    "input_cached_audio_tokens",
-    "input_cached_image_tokens",
-    "output_text_tokens",
-    "output_audio_tokens",
-    "output_image_tokens",
-    "num_model_requests",
-)
-_NO_KEY = (
-    "You didn't provide an API key. You need to provide your API key in an Authorization "
-    "header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY)."
-)
-# Real OpenAI echoes a masked key here; the simulator echoes nothing so logs stay clean.
-_BAD_KEY = "Incorrect API key provided."
-_FAULT_ERRORS: dict[int, tuple[str, str, str | None]] = {
-    429: (
-        "requests",
-        "Rate limit reached for requests. Please try again later.",
-        "rate_limit_exceeded",
-    ),
-    503: ("server_error", "The server is overloaded or not ready yet.", None),
-}
-_SERVER_ERROR = (
-    "server_error",
-    "The server had an error while processing your request. Sorry about that!",
-    None,
-)
+_MODELS: dict[str, Filter] = {**_OWNED, "models": ("model", None)}
 
 
-def respond(headers: Headers, params: QueryParams, config: SimulatorConfig) -> JSONResponse:
+@dataclass(frozen=True, slots=True)
+class UsageEndpoint:
+    """The API surface of one usage endpoint; its data is `datasets.dataset_for`.
+
+    Parameters:
+        name: the `{X}` path segment.
+        result_object: the `object` of each result.
+        filters: array filter parameter -> (dimension, accepted values or None).
+        batch_filter: whether the boolean `batch` filter exists (completions only).
+    """
+
+    name: str
+    result_object: str
+    filters: Mapping[str, Filter] = field(default_factory=lambda: MappingProxyType({}))
+    batch_filter: bool = False
+
+    @property
+    def path(self) -> str:
+        return USAGE_PREFIX + self.name
+
+
+def _endpoint(
+    name: str, filters: Mapping[str, Filter], *, result: str | None = None, batch: bool = False
+) -> UsageEndpoint:
+    obj = f"organization.usage.{result or name}.result"
+    return UsageEndpoint(name, obj, MappingProxyType(dict(filters)), batch)
+
+
+ENDPOINTS: Mapping[str, UsageEndpoint] = MappingProxyType(
+    {
+        "completions": _endpoint("completions", _MODELS, batch=True),
+        "embeddings": _endpoint("embeddings", _MODELS),
+        "moderations": _endpoint("moderations", _MODELS),
+        "images": _endpoint(
+            "images",
+            {
+                **_MODELS,
+                "sources": ("source", IMAGE_SOURCES),
+                "sizes": ("size", IMAGE_SIZES),
+            },
+        ),
+        "audio_speeches": _endpoint("audio_speeches", _MODELS),
+        "audio_transcriptions": _endpoint("audio_transcriptions", _MODELS),
+        "vector_stores": _endpoint("vector_stores", _PROJECT),
+        "code_interpreter_sessions": _endpoint("code_interpreter_sessions", _PROJECT),
+        "file_search_calls": _endpoint(
+            "file_search_calls",
+            {**_OWNED, "vector_store_ids": ("vector_store_id", None)},
+            result="file_searches",
+        ),
+        "web_search_calls": _endpoint(
+            "web_search_calls",
+            {**_MODELS, "context_levels": ("context_level", CONTEXT_LEVELS)},
+            result="web_searches",
+        ),
+    }
+)
+"""Path segment -> endpoint, one per `/v1/organization/usage/{X}`."""
+
+
+def respond(
+    headers: Headers,
+    params: QueryParams,
+    config: SimulatorConfig,
+    endpoint: str = "completions",
+) -> JSONResponse:
     """Answer one usage request exactly as the endpoint would (minus injected faults)."""
-    authorization = headers.get("authorization")
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return _error(401, "invalid_request_error", _NO_KEY, code="invalid_api_key")
-    if not hmac.compare_digest(token.strip().encode(), config.openai_admin_key.encode()):
-        return _error(401, "invalid_request_error", _BAD_KEY, code="invalid_api_key")
+    refused = authenticate(headers, config)
+    if refused is not None:
+        return refused
+    spec = ENDPOINTS[endpoint]
     try:
-        query = parse_query(params)
+        query = parse_query(params, spec)
         page = build_page(query, seed=config.seed, now=config.now())
     except BadRequestError as exc:
-        return _error(400, "invalid_request_error", str(exc), param=exc.param)
-    return JSONResponse(render(page))
+        return bad_request(exc)
+    return JSONResponse(render(page, spec))
 
 
-def parse_query(params: QueryParams) -> UsageQuery:
+def parse_query(params: QueryParams, spec: UsageEndpoint = ENDPOINTS["completions"]) -> UsageQuery:
     width = parse_width(params)
     limit = parse_limit(params, width)
-    start_time = _parse_unix(params, "start_time")
-    if start_time is None:
-        raise BadRequestError("start_time", "missing required parameter")
-    end_time = _parse_unix(params, "end_time")
-    if end_time is not None and end_time <= start_time:
-        raise BadRequestError("end_time", "must be greater than start_time")
+    start_time, end_time = parse_window(params)
     filters: dict[str, frozenset[Dimension]] = {}
-    for param, dimension in _FILTERS.items():
+    for param, (dimension, accepted) in spec.filters.items():
         values = list_param(params, param)
-        if values:
-            filters[dimension] = frozenset(values)
+        if not values:
+            continue
+        for value in values:
+            if accepted is not None and value not in accepted:
+                allowed = ", ".join(sorted(accepted))
+                raise BadRequestError(f"{param}[]", f"unknown value {value!r}; allowed: {allowed}")
+        filters[dimension] = frozenset(values)
     batch = params.get("batch")
-    if batch is not None:
+    if spec.batch_filter and batch is not None:
         if batch.lower() not in ("true", "false"):
             raise BadRequestError("batch", f"must be true or false; got {batch!r}")
         filters["batch"] = frozenset({batch.lower() == "true"})
+    dataset = dataset_for("openai", spec.name)
     return UsageQuery(
         provider="openai",
+        endpoint="" if spec.name == "completions" else spec.name,
         start=snap(start_time, width),
         end=end_time,
         width=width,
         limit=limit,
-        group_by=parse_group_by(params, OPENAI_DIMENSIONS),
+        group_by=parse_group_by(params, dataset.dimensions),
         filters=filters,
         page=params.get("page"),
     )
 
 
-def render(page: UsagePage) -> dict[str, Any]:
+def render(page: UsagePage, spec: UsageEndpoint = ENDPOINTS["completions"]) -> dict[str, Any]:
+    dataset = dataset_for("openai", spec.name)
     return {
         "object": "page",
         "data": [
@@ -129,7 +179,10 @@ def render(page: UsagePage) -> dict[str, Any]:
                 "object": "bucket",
                 "start_time": to_unix(bucket.start),
                 "end_time": to_unix(bucket.end),
-                "results": [_result(row) for row in bucket.rows],
+                "results": [
+                    _result(row, spec.result_object, dataset.metrics, dataset.dimensions)
+                    for row in bucket.rows
+                ],
             }
             for bucket in page.buckets
         ],
@@ -138,39 +191,10 @@ def render(page: UsagePage) -> dict[str, Any]:
     }
 
 
-def fault_response(plan: FaultPlan) -> JSONResponse:
-    kind, message, code = _FAULT_ERRORS.get(plan.status, _SERVER_ERROR)
-    return _error(plan.status, kind, message, code=code, retry_after=plan.retry_after)
-
-
-def _parse_unix(params: QueryParams, name: str) -> datetime | None:
-    value = params.get(name)
-    if value is None:
-        return None
-    if not value.isascii() or not value.isdigit():
-        raise BadRequestError(name, f"must be Unix seconds; got {value!r}")
-    try:
-        return datetime.fromtimestamp(int(value), UTC)
-    except (OverflowError, OSError, ValueError):
-        raise BadRequestError(name, f"out of range: {value!r}") from None
-
-
-def _result(row: Row) -> dict[str, Any]:
-    result: dict[str, Any] = {"object": RESULT_OBJECT}
-    result.update((name, row.metrics[name]) for name in _RESULT_METRICS)
-    result.update((name, row.dims.get(name)) for name in OPENAI_DIMENSIONS)
+def _result(
+    row: Row, result_object: str, metrics: tuple[str, ...], dimensions: tuple[str, ...]
+) -> dict[str, Any]:
+    result: dict[str, Any] = {"object": result_object}
+    result.update((name, row.metrics[name]) for name in metrics)
+    result.update((name, row.dims.get(name)) for name in dimensions)
     return result
-
-
-def _error(
-    status: int,
-    kind: str,
-    message: str,
-    *,
-    param: str | None = None,
-    code: str | None = None,
-    retry_after: int | None = None,
-) -> JSONResponse:
-    headers = {} if retry_after is None else {"retry-after": str(retry_after)}
-    body = {"error": {"message": message, "type": kind, "param": param, "code": code}}
-    return JSONResponse(body, status_code=status, headers=headers)

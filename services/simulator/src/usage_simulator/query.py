@@ -42,6 +42,8 @@ class UsageQuery:
         group_by: grouped dimensions, de-duplicated, in the provider's field order.
         filters: dimension -> accepted values.
         page: the cursor the client sent, if any.
+        endpoint: which endpoint of the provider ("" for messages / completions); part
+            of the fingerprint, so a cursor is never valid on another endpoint.
     """
 
     provider: Provider
@@ -54,6 +56,7 @@ class UsageQuery:
         default_factory=lambda: MappingProxyType({})
     )
     page: str | None = None
+    endpoint: str = ""
 
     def fingerprint(self) -> str:
         """Checksum of everything that selects buckets and rows, but not limit or page.
@@ -65,6 +68,7 @@ class UsageQuery:
         canonical = json.dumps(
             [
                 self.provider,
+                self.endpoint,
                 self.start.isoformat(),
                 None if self.end is None else self.end.isoformat(),
                 self.width,
@@ -78,18 +82,24 @@ class UsageQuery:
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
-def parse_width(params: QueryParams) -> BucketWidth:
+def parse_width(
+    params: QueryParams, allowed: tuple[BucketWidth, ...] = BUCKET_WIDTHS
+) -> BucketWidth:
+    """`bucket_width`, default 1d; cost endpoints allow only `("1d",)`."""
     value = params.get("bucket_width")
     if value is None:
         return "1d"
-    for width in BUCKET_WIDTHS:
+    for width in allowed:
         if value == width:
             return width
-    raise BadRequestError("bucket_width", f"must be one of 1m, 1h, 1d; got {value!r}")
+    raise BadRequestError("bucket_width", f"must be one of {', '.join(allowed)}; got {value!r}")
 
 
-def parse_limit(params: QueryParams, width: BucketWidth) -> int:
-    default, maximum = LIMITS[width]
+def parse_limit(
+    params: QueryParams, width: BucketWidth, *, limits: tuple[int, int] | None = None
+) -> int:
+    """`limit`, defaulting and bounded per width (or by `limits` = (default, max))."""
+    default, maximum = LIMITS[width] if limits is None else limits
     value = params.get("limit")
     if value is None:
         return default

@@ -106,7 +106,7 @@ COSTS = TableSpec(
         ("context_window", "text"),
         ("inference_geo", "text"),
         ("dimensions", "jsonb"),
-        ("amount_usd", "numeric"),
+        ("cost_usd", "numeric"),
         ("currency", "text"),
         ("amount_reported", "text"),
         ("quantity", "numeric"),

@@ -7,9 +7,9 @@ from .openai import OpenAIApi
 __all__ = ["AnthropicApi", "EndpointSpec", "OpenAIApi", "ProviderApi", "api_for"]
 
 
-def api_for(provider: str) -> ProviderApi:
+def api_for(provider: str, *, fast_mode_beta: bool = False) -> ProviderApi:
     if provider == "anthropic":
-        return AnthropicApi()
+        return AnthropicApi(fast_mode_beta=fast_mode_beta)
     if provider == "openai":
         return OpenAIApi()
     raise ValueError(f"unknown provider {provider!r}")

@@ -2,29 +2,50 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Literal, Protocol
 
 from usage_common import BucketWidth, Provider
 
-__all__ = ["EndpointSpec", "ProviderApi"]
+__all__ = ["USAGE_LIMITS", "EndpointSpec", "ProviderApi"]
 
-# Documented limits per bucket width (same numbers for both providers' usage endpoints).
-USAGE_LIMITS: dict[str, tuple[int, int]] = {"1d": (7, 31), "1h": (24, 168), "1m": (60, 1440)}
+USAGE_LIMITS: dict[BucketWidth, tuple[int, int]] = {
+    "1d": (7, 31),
+    "1h": (24, 168),
+    "1m": (60, 1440),
+}
+"""Documented (default, max) buckets per page for both providers' usage endpoints."""
+
+Shape = Literal["buckets", "daily"]
 
 
 @dataclass(frozen=True, slots=True)
 class EndpointSpec:
-    """One usage endpoint. `group_by` is what we ask for: every documented dimension that
-    needs no extra opt-in, so rows are as fine-grained as the provider allows."""
+    """One endpoint.
+
+    `group_by` is what we ask for: every documented dimension that needs no opt-in, so rows
+    are as fine-grained as the provider allows. `widths` lists the bucket widths it accepts
+    (cost reports: only 1d); `limits` its documented maximum page size per width. A
+    `daily` endpoint takes one UTC date per request instead of a window (Claude Code).
+    """
 
     endpoint: str
     path: str
-    group_by: tuple[str, ...]
+    group_by: tuple[str, ...] = ()
+    widths: tuple[BucketWidth, ...] = ("1m", "1h", "1d")
+    limits: dict[BucketWidth, int] = field(
+        default_factory=lambda: {w: m for w, (_, m) in USAGE_LIMITS.items()}
+    )
+    shape: Shape = "buckets"
+    record_limit: int = 0
+    """Page size of a `daily` endpoint (records, not buckets)."""
+
+    def width_for(self, wanted: BucketWidth) -> BucketWidth:
+        return wanted if wanted in self.widths else self.widths[-1]
 
     def max_limit(self, width: BucketWidth) -> int:
-        return USAGE_LIMITS[width][1]
+        return self.limits[width]
 
 
 class ProviderApi(Protocol):
@@ -40,6 +61,6 @@ class ProviderApi(Protocol):
         self, spec: EndpointSpec, start: datetime, end: datetime, width: BucketWidth
     ) -> list[tuple[str, str]]: ...
 
-    def headers(self, secret: str) -> dict[str, str]: ...
+    def headers(self, secret: str, spec: EndpointSpec) -> dict[str, str]: ...
 
     def error_detail(self, body: bytes) -> str: ...

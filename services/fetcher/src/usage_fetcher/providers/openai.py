@@ -1,4 +1,4 @@
-"""OpenAI Administration API: organization usage endpoints (bearer auth, unix windows)."""
+"""OpenAI Administration API: organization usage and costs (bearer auth, unix windows)."""
 
 from __future__ import annotations
 
@@ -12,15 +12,36 @@ from .base import EndpointSpec
 
 __all__ = ["OpenAIApi"]
 
+_WHO = ("project_id", "user_id", "api_key_id")
+
+
+def _usage(name: str, *group_by: str) -> EndpointSpec:
+    return EndpointSpec(endpoint=name, path=f"/organization/usage/{name}", group_by=group_by)
+
 
 class OpenAIApi:
     provider: Literal["openai"] = "openai"
     endpoints: ClassVar[dict[str, EndpointSpec]] = {
-        "completions": EndpointSpec(
-            endpoint="completions",
-            path="/organization/usage/completions",
-            group_by=("project_id", "user_id", "api_key_id", "model", "batch", "service_tier"),
-        ),
+        spec.endpoint: spec
+        for spec in (
+            _usage("completions", *_WHO, "model", "batch", "service_tier"),
+            _usage("embeddings", *_WHO, "model"),
+            _usage("moderations", *_WHO, "model"),
+            _usage("images", *_WHO, "model", "size", "source"),
+            _usage("audio_speeches", *_WHO, "model"),
+            _usage("audio_transcriptions", *_WHO, "model"),
+            _usage("vector_stores", "project_id"),
+            _usage("code_interpreter_sessions", "project_id"),
+            _usage("file_search_calls", *_WHO, "vector_store_id"),
+            _usage("web_search_calls", *_WHO, "model", "context_level"),
+            EndpointSpec(
+                endpoint="costs",
+                path="/organization/costs",
+                group_by=("project_id", "line_item", "api_key_id"),
+                widths=("1d",),
+                limits={"1d": 180},
+            ),
+        )
     }
 
     def params(
@@ -35,7 +56,7 @@ class OpenAIApi:
         params += [("group_by[]", g) for g in spec.group_by]
         return params
 
-    def headers(self, secret: str) -> dict[str, str]:
+    def headers(self, secret: str, spec: EndpointSpec) -> dict[str, str]:
         return {"authorization": f"Bearer {secret}", "user-agent": "usage-pipeline/0.1"}
 
     def error_detail(self, body: bytes) -> str:

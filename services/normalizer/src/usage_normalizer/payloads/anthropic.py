@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Literal
 
 from pydantic import Field
 
-from .base import ProviderPayload, Timestamp
+from .base import JsonNumber, ProviderPayload, Timestamp
 
 __all__ = [
     "AnthropicCostPage",
@@ -110,7 +109,7 @@ class ModelTokens(ProviderPayload):
 
 class EstimatedCost(ProviderPayload):
     # Cents, as a JSON number: parsed to Decimal from the text (see mapping), never a float.
-    amount: Decimal
+    amount: JsonNumber
     currency: str
 
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Generic, Literal, TypeVar
 
 from pydantic import Field
 
-from .base import ProviderPayload
+from .base import JsonNumber, ProviderPayload
 
 __all__ = [
     "MODALITY_FIELDS",
@@ -158,7 +157,7 @@ USAGE_RESULTS: dict[str, type[ProviderPayload]] = {
 
 class CostAmount(ProviderPayload):
     # Dollars as a JSON number: parsed to Decimal from the text (see mapping), never a float.
-    value: Decimal
+    value: JsonNumber
     currency: str
 
 
@@ -168,7 +167,7 @@ class OpenAICostsResult(ProviderPayload):
     line_item: str | None = None
     project_id: str | None = None
     api_key_id: str | None = None
-    quantity: Decimal | None = None
+    quantity: JsonNumber | None = None
     quantity_unit: str | None = None
 
 

@@ -20,7 +20,7 @@ CREATE TABLE cost_events (
     context_window  text,
     inference_geo   text,
     dimensions      jsonb       NOT NULL DEFAULT '{}',
-    amount_usd      numeric     NOT NULL,
+    cost_usd      numeric     NOT NULL,
     currency        text        NOT NULL,
     amount_reported text        NOT NULL,
     quantity        numeric,

@@ -1,0 +1,372 @@
+"""reconcile without a database: tolerance, comparison, CSV totals, rendering, CLI input."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from usage_common import ConfigError, CostEvent, InvalidPayloadError, UsageEvent
+from usage_pipeline import reconcile_command
+from usage_pipeline.cli import app
+from usage_pipeline.reconcile import (
+    TOKEN_MEASURES,
+    CsvData,
+    Line,
+    ReconcileQuery,
+    Reconciliation,
+    Tolerance,
+    Unpriced,
+    compare,
+    csv_totals,
+    read_csv,
+    render_json,
+    render_table,
+)
+
+D1, D2 = date(2025, 11, 1), date(2025, 11, 2)
+SINCE = datetime(2025, 11, 1, tzinfo=UTC)
+UNTIL = datetime(2025, 11, 3, tzinfo=UTC)
+QUERY = ReconcileQuery("anthropic", SINCE, UNTIL)
+MONEY = ("cost_usd",)
+
+
+def usd(cells: dict[tuple[date, str | None], str]) -> dict[Any, dict[str, Any]]:
+    return {k: {"cost_usd": Decimal(v)} for k, v in cells.items()}
+
+
+# --- tolerance --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("estimated", "reported", "within"),
+    [
+        ("100", "100", True),
+        ("100.009", "100", True),  # under $0.01
+        ("100.50", "100", True),  # $0.50 is 0.5%: under 1%
+        ("101", "100", True),  # exactly 1%: not past it
+        ("101.01", "100", False),  # past both
+        ("1.02", "1", False),  # $0.02 and 2%: past both
+        ("1.005", "1", True),  # 0.5%... and $0.005: under both
+        ("0.5", "0.495", True),  # 1% but only half a cent
+        ("0.005", "0", True),  # nothing reported, half a cent estimated
+        ("0.02", "0", False),  # nothing reported: any difference above $0.01
+        ("0", "0.02", False),
+    ],
+)
+def test_money_is_a_diff_only_past_both_the_dollar_and_the_percent_tolerance(
+    estimated: str, reported: str, within: bool
+) -> None:
+    diff = Decimal(estimated) - Decimal(reported)
+    assert Tolerance().money_within(diff, Decimal(reported)) is within
+
+
+def test_tolerances_can_be_widened_and_are_validated() -> None:
+    assert Tolerance(usd=Decimal(5)).money_within(Decimal(4), Decimal(10))
+    assert Tolerance(pct=Decimal(50)).money_within(Decimal(4), Decimal(10))
+    assert Tolerance(tokens=3).tokens_within(-3)
+    assert not Tolerance().tokens_within(1)
+    with pytest.raises(ConfigError, match="tolerance-usd"):
+        Tolerance(usd=Decimal(-1))
+    with pytest.raises(ConfigError, match="tolerance-tokens"):
+        Tolerance(tokens=-1)
+
+
+def test_a_query_is_validated() -> None:
+    with pytest.raises(ConfigError, match="not before"):
+        ReconcileQuery("openai", UNTIL, SINCE)
+    with pytest.raises(ConfigError, match="unknown provider"):
+        ReconcileQuery("azure", SINCE, UNTIL)  # type: ignore[arg-type]
+    assert QUERY.notes() == []
+    noon = ReconcileQuery("openai", SINCE + timedelta(hours=12), UNTIL)
+    assert "not midnight UTC" in noon.notes()[0]
+
+
+# --- comparison -------------------------------------------------------------------------
+
+
+def test_days_compare_overall_and_per_project_only_when_both_sides_have_ids() -> None:
+    estimated = usd({(D1, "ws_a"): "10", (D1, None): "5", (D2, "ws_a"): "7"})
+    reported = usd({(D1, "ws_a"): "10", (D1, None): "4", (D2, None): "7"})
+    lines = compare("cost", estimated, reported, Tolerance(), measures=MONEY)
+    summary = [
+        (ln.day, ln.per_project, ln.project_id, ln.left, ln.right, ln.status) for ln in lines
+    ]
+    assert summary == [
+        (D1, False, None, Decimal(15), Decimal(14), "DIFF"),
+        (D1, True, None, Decimal(5), Decimal(4), "DIFF"),  # null = the default workspace
+        (D1, True, "ws_a", Decimal(10), Decimal(10), "OK"),
+        # day 2: costs were not grouped by workspace, so only the day is compared
+        (D2, False, None, Decimal(7), Decimal(7), "OK"),
+    ]
+
+
+def test_a_side_without_rows_counts_as_zero() -> None:
+    lines = compare("cost", usd({(D1, None): "3"}), {}, Tolerance(), measures=MONEY)
+    assert [(ln.left, ln.right, ln.diff, ln.diff_pct, ln.status) for ln in lines] == [
+        (Decimal(3), Decimal(0), Decimal(3), None, "DIFF")
+    ]
+
+
+def test_unpriced_rows_flag_the_day_but_do_not_decide_its_status() -> None:
+    lines = compare(
+        "cost",
+        usd({(D1, None): "10"}),
+        usd({(D1, None): "10.05"}),
+        Tolerance(),
+        measures=MONEY,
+        unpriced={(D1, None): 3, (D2, None): 1},
+    )
+    assert [(ln.day, ln.unpriced_rows, ln.status) for ln in lines] == [
+        (D1, 3, "OK"),
+        (D2, 1, "OK"),  # only unpriced usage that day: 0 = 0, flagged
+    ]
+
+
+def test_token_lines_are_per_measure_and_exact_by_default() -> None:
+    ours: dict[Any, dict[str, Any]] = {(D1, None): {m: 100 for m in TOKEN_MEASURES}}
+    theirs: dict[Any, dict[str, Any]] = {(D1, None): {m: 100 for m in TOKEN_MEASURES}}
+    theirs[(D1, None)]["output_tokens"] = 99
+    lines = compare("tokens", ours, theirs, Tolerance(), measures=TOKEN_MEASURES)
+    assert [(ln.measure, ln.diff, ln.status) for ln in lines] == [
+        ("input_tokens", 0, "OK"),
+        ("input_uncached_tokens", 0, "OK"),
+        ("input_cache_read_tokens", 0, "OK"),
+        ("input_cache_write_tokens", 0, "OK"),
+        ("output_tokens", 1, "DIFF"),
+    ]
+    tolerant = compare("tokens", ours, theirs, Tolerance(tokens=1), measures=TOKEN_MEASURES)
+    assert all(ln.within for ln in tolerant)
+
+
+# --- console CSV --------------------------------------------------------------------------
+
+
+def fake_reader(
+    provider: str, kind: str, text: str, *, organization_id: str, fetched_at: datetime
+) -> list[UsageEvent | CostEvent]:
+    """Stands in for usage_normalizer.console_csv.read_csv_events: a tiny format of its own.
+
+    usage: day,workspace,uncached,read,write,output   cost: day,workspace,cost_usd
+    A workspace written `name:<x>` is a name, as the real reader marks them.
+    """
+    rows = list(csv.DictReader(io.StringIO(text)))
+    wanted = {"usage": "uncached", "cost": "cost_usd"}[kind]
+    if not rows or wanted not in rows[0]:
+        raise InvalidPayloadError(f"not a {kind} export: no {wanted} column")
+    events: list[UsageEvent | CostEvent] = []
+    for row in rows:
+        start = datetime.fromisoformat(row["day"]).replace(tzinfo=UTC)
+        workspace = row["workspace"] or None
+        dims = {}
+        if workspace and workspace.startswith("name:"):
+            workspace = workspace.removeprefix("name:")
+            dims = {"workspace_name": workspace}
+        common: dict[str, Any] = {
+            "provider": provider,
+            "organization_id": organization_id,
+            "source": "console_csv",
+            "bucket_width": "1d",
+            "window_start": start,
+            "window_end": start + timedelta(days=1),
+            "project_id": workspace,
+            "dimensions": dims,
+            "fetched_at": fetched_at,
+        }
+        if kind == "cost":
+            amount = row["cost_usd"]
+            events.append(CostEvent(**common, cost_usd=Decimal(amount), amount_reported=amount))
+            continue
+        u, r, w, o = (int(row[c]) for c in ("uncached", "read", "write", "output"))
+        events.append(
+            UsageEvent(
+                **common,
+                usage_type="messages",
+                model="claude-opus-5",
+                input_tokens=u + r + w,
+                input_uncached_tokens=u,
+                input_cache_read_tokens=r,
+                input_cache_write_tokens=w,
+                input_cache_write_5m_tokens=0,
+                input_cache_write_1h_tokens=0,
+                output_tokens=o,
+            )
+        )
+    return events
+
+
+USAGE_CSV = (
+    "day,workspace,uncached,read,write,output\n"
+    "2025-11-01,,100,10,5,50\n"
+    "2025-11-01,ws_a,1,0,0,1\n"
+    "2025-11-02,,7,0,0,7\n"
+    "2025-11-03,,999,0,0,999\n"  # outside [since, until)
+)
+FETCHED = datetime(2025, 11, 5, tzinfo=UTC)
+
+
+def read(text: str, kind: Any = None) -> CsvData:
+    got, events = read_csv(
+        fake_reader, "anthropic", text, kind=kind, organization_id="org", fetched_at=FETCHED
+    )
+    return CsvData(got, tuple(events))
+
+
+def test_a_csv_is_read_as_usage_or_else_as_cost() -> None:
+    assert read(USAGE_CSV).kind == "usage"
+    assert read("day,workspace,cost_usd\n2025-11-01,,1.5\n").kind == "cost"
+    with pytest.raises(
+        InvalidPayloadError,
+        match=r"usage export: not a usage.*; nor as the anthropic cost export: not",
+    ):
+        read("a,b\n1,2\n")
+    with pytest.raises(InvalidPayloadError, match="usage export"):
+        read("day,workspace,cost_usd\n2025-11-01,,1.5\n", kind="usage")
+
+
+def test_csv_totals_sum_per_day_and_project_inside_the_selection() -> None:
+    sums, usage_types, ids = csv_totals(read(USAGE_CSV), QUERY)
+    assert usage_types == {"messages"}
+    assert ids is True
+    assert sums == {
+        (D1, None): dict(zip(TOKEN_MEASURES, (115, 100, 10, 5, 50), strict=True)),
+        (D1, "ws_a"): dict(zip(TOKEN_MEASURES, (1, 1, 0, 0, 1), strict=True)),
+        (D2, None): dict(zip(TOKEN_MEASURES, (7, 7, 0, 0, 7), strict=True)),
+    }
+
+
+def test_csv_rows_that_name_their_workspace_cannot_be_matched_to_ids() -> None:
+    _, _, ids = csv_totals(read("day,workspace,cost_usd\n2025-11-01,name:Prod,1\n"), QUERY)
+    assert ids is False
+
+
+def test_a_csv_of_another_provider_is_refused() -> None:
+    data = read(USAGE_CSV)
+    with pytest.raises(InvalidPayloadError, match="anthropic rows, not openai"):
+        csv_totals(data, ReconcileQuery("openai", SINCE, UNTIL))
+
+
+# --- rendering ----------------------------------------------------------------------------
+
+
+def result() -> Reconciliation:
+    lines = compare(
+        "cost",
+        usd({(D1, None): "12.3456789", (D2, None): "1"}),
+        usd({(D1, None): "12.5", (D2, None): "1"}),
+        Tolerance(),
+        measures=MONEY,
+        unpriced={(D1, None): 2},
+    )
+    lines += compare(
+        "tokens",
+        {(D1, None): {m: 1000 for m in TOKEN_MEASURES}},
+        {(D1, None): {m: 1000 for m in TOKEN_MEASURES}},
+        Tolerance(),
+        measures=TOKEN_MEASURES,
+    )
+    unpriced = (Unpriced(D1, None, "vector_stores", None, 2),)
+    return Reconciliation(QUERY, Tolerance(), tuple(lines), unpriced, "usage", ())
+
+
+def test_json_carries_money_as_exact_strings_and_every_line() -> None:
+    out = json.loads(render_json(result()))
+    assert out["status"] == "DIFF"
+    assert out["tolerance"] == {"tokens": 0, "pct": "1", "usd": "0.01"}
+    assert out["cost"][0] == {
+        "day": "2025-11-01",
+        "scope": "day",
+        "project_id": None,
+        "estimated": "12.3456789",
+        "reported": "12.5",
+        "diff": "-0.1543211",
+        "diff_pct": "-1.23",
+        "status": "DIFF",
+        "unpriced_rows": 2,
+        "incomplete": True,
+    }
+    assert len(out["tokens"]) == len(TOKEN_MEASURES)
+    assert out["tokens"][0]["database"] == 1000  # tokens stay integers
+    assert out["unpriced"] == [
+        {"day": "2025-11-01", "project_id": None, "usage_type": "vector_stores", "model": None,
+         "rows": 2}
+    ]  # fmt: skip
+    assert "csv_cost" not in out
+
+
+def test_the_table_is_aligned_and_ends_with_a_verdict() -> None:
+    text = render_table(result())
+    lines = text.splitlines()
+    header = next(ln for ln in lines if ln.startswith("day  "))
+    row = next(ln for ln in lines if ln.startswith("2025-11-01  (all)"))
+    assert header.split() == [
+        "day", "project", "estimated", "reported", "diff", "diff", "%", "status", "unpriced",
+    ]  # fmt: skip
+    assert row.split() == ["2025-11-01", "(all)", "12.3457", "12.5000", "-0.1543", "-1.23%",
+                           "DIFF", "2"]  # fmt: skip
+    assert len(header) >= len(row.rstrip())  # right-aligned numbers end under their header
+    assert "vector_stores" in text
+    assert lines[-1] == "DIFF: 1 of 7 lines outside tolerance"
+
+
+def test_an_empty_selection_is_said_so() -> None:
+    empty = Reconciliation(QUERY, Tolerance(), ())
+    assert "no usage or cost rows" in render_table(empty)
+    assert empty.exit_code == 0
+
+
+def test_exit_code_is_one_when_any_line_is_a_diff() -> None:
+    ok = Line("cost", D1, None, False, "cost_usd", Decimal(1), Decimal(1), True)
+    bad = Line("cost", D1, "p", True, "cost_usd", Decimal(2), Decimal(1), False)
+    assert Reconciliation(QUERY, Tolerance(), (ok,)).exit_code == 0
+    assert Reconciliation(QUERY, Tolerance(), (ok, bad)).exit_code == 1
+
+
+# --- the command's input handling (no database reached) ------------------------------------
+
+runner = CliRunner()
+BASE = ["reconcile", "--provider", "anthropic", "--since", "2025-11-01", "--until", "2025-11-03"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--since", "yesterday"], "--since/--until"),
+        (["--until", "2025-10-01"], "not before"),
+        (["--tolerance-pct", "lots"], "--tolerance-pct"),
+        (["--tolerance-usd", "-1"], "--tolerance-usd"),
+        (["--tolerance-tokens", "-1"], "tolerance-tokens"),
+        (["--provider", "azure"], "provider"),
+        (["--against-csv", "/nonexistent/file.csv"], "--against-csv"),
+    ],
+)
+def test_bad_input_exits_2_with_a_message(args: list[str], message: str) -> None:
+    out = runner.invoke(
+        app, [*BASE, *args], env={"USAGE_DATABASE_URL": "postgresql://x@127.0.0.1:1/x"}
+    )
+    assert out.exit_code == 2, out.output
+    assert message in out.output
+
+
+def test_an_unreadable_csv_exits_2_with_the_readers_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reconcile_command, "load_csv_reader", lambda: fake_reader)
+    bad = tmp_path / "export.csv"
+    bad.write_text("a,b\n1,2\n")
+    out = runner.invoke(app, [*BASE, "--against-csv", str(bad)])
+    assert out.exit_code == 2
+    assert "no uncached column" in out.output
+
+
+def test_an_unreachable_database_exits_3_not_1(tmp_path: Path) -> None:
+    out = runner.invoke(app, BASE, env={"USAGE_DATABASE_URL": "postgresql://u@127.0.0.1:1/db"})
+    assert out.exit_code == 3, out.output
+    assert "database" in out.output

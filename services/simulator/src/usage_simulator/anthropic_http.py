@@ -1,0 +1,96 @@
+"""What every fake Anthropic Admin endpoint shares: auth, headers, errors, timestamps.
+
+Order of checks on every endpoint: `x-api-key` (401), `anthropic-version` (400), then
+the endpoint's parameters (400). Error bodies follow Anthropic's shape:
+`{"type":"error","error":{"type":...,"message":...},"request_id":"req_..."}`.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+import secrets
+from datetime import UTC, datetime
+
+from starlette.datastructures import Headers
+from starlette.responses import JSONResponse
+
+from .config import SimulatorConfig
+from .errors import BadRequestError
+from .faults import FaultPlan
+
+__all__ = [
+    "FAST_MODE_BETA",
+    "authenticate",
+    "betas",
+    "error",
+    "fault_response",
+    "parse_rfc3339",
+    "request_id_header",
+    "timestamp",
+]
+
+FAST_MODE_BETA = "fast-mode-2026-02-01"
+
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
+_FAULT_ERRORS: dict[int, tuple[str, str]] = {
+    429: ("rate_limit_error", "Rate limit exceeded; retry after the indicated delay."),
+    529: ("overloaded_error", "Overloaded"),
+}
+
+
+def authenticate(headers: Headers, config: SimulatorConfig) -> JSONResponse | None:
+    """The 401/400 an unauthenticated or version-less request gets, or None to go on."""
+    api_key = headers.get("x-api-key")
+    if api_key is None:
+        return error(401, "authentication_error", "x-api-key header is required")
+    if not hmac.compare_digest(api_key.encode(), config.anthropic_admin_key.encode()):
+        return error(401, "authentication_error", "invalid x-api-key")
+    if not headers.get("anthropic-version"):
+        return error(400, "invalid_request_error", "anthropic-version: header is required")
+    return None
+
+
+def betas(headers: Headers) -> set[str]:
+    """Every beta named in `anthropic-beta` headers (comma-separated, repeatable)."""
+    return {
+        beta.strip()
+        for value in headers.getlist("anthropic-beta")
+        for beta in value.split(",")
+        if beta.strip()
+    }
+
+
+def parse_rfc3339(param: str, value: str) -> datetime:
+    if _RFC3339.fullmatch(value) is None:
+        raise BadRequestError(param, f"must be an RFC 3339 timestamp; got {value!r}")
+    normalized = value.upper().replace("Z", "+00:00")
+    try:
+        return datetime.fromisoformat(normalized).astimezone(UTC)
+    except ValueError:
+        raise BadRequestError(param, f"not a valid timestamp: {value!r}") from None
+
+
+def timestamp(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def fault_response(plan: FaultPlan) -> JSONResponse:
+    kind, message = _FAULT_ERRORS.get(plan.status, ("api_error", "Internal server error"))
+    return error(plan.status, kind, message, retry_after=plan.retry_after)
+
+
+def request_id_header() -> dict[str, str]:
+    return {"request-id": "req_" + secrets.token_hex(12)}
+
+
+def error(status: int, kind: str, message: str, *, retry_after: int | None = None) -> JSONResponse:
+    headers = request_id_header()
+    if retry_after is not None:
+        headers["retry-after"] = str(retry_after)
+    body = {
+        "type": "error",
+        "error": {"type": kind, "message": message},
+        "request_id": headers["request-id"],
+    }
+    return JSONResponse(body, status_code=status, headers=headers)

@@ -45,7 +45,9 @@ class Settings(BaseSettings):
         description="comma-separated endpoints",
     )
     anthropic_fast_mode_beta: bool = Field(
-        default=False, description="group messages by speed (sends the fast-mode beta header)"
+        default=True,
+        description="group messages by speed (sends the fast-mode beta header), so fast-mode"
+        " usage is priced at its own rates",
     )
 
     database_url: str | None = None

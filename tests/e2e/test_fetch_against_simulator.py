@@ -107,3 +107,26 @@ async def test_wrong_key_is_reported_without_retrying() -> None:
     assert reports[0].error is not None and "HTTP 401" in reports[0].error
     assert "sk-admin-wrong" not in reports[0].error
     assert stats["openai"]["total"] == 1
+
+
+async def test_filters_reach_the_provider_and_narrow_the_rows() -> None:
+    config = SimulatorConfig()
+    publisher = ListPublisher()
+    async with SimulatorServer(config) as sim, httpx.AsyncClient() as client:
+        ctx = FetchContext(
+            client=client,
+            publisher=publisher,
+            raw_topic="raw",
+            filters={
+                ("anthropic", "messages"): [("models[]", "claude-opus-5")],
+                ("openai", "images"): [("sizes[]", "1024x1024")],
+            },
+        )
+        endpoints = {"anthropic": ["messages"], "openai": ["images"]}
+        reports = await fetch_cycle(ctx, creds(sim, config), SINCE, UNTIL, "1d", endpoints)
+    assert all(r.error is None for r in reports)
+    events = [e for m in publisher.messages for e in normalize_page(decode(RawPage, m.value))]
+    anthropic = [e for e in events if e.provider == "anthropic"]
+    images = [e for e in events if e.provider == "openai"]
+    assert anthropic and {e.model for e in anthropic} == {"claude-opus-5"}
+    assert images and {e.dimensions["size"] for e in images} == {"1024x1024"}

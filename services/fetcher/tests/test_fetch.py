@@ -254,3 +254,31 @@ def test_unknown_endpoint_names_in_settings_are_refused() -> None:
 
     with pytest.raises(ConfigError, match="USAGE_OPENAI_ENDPOINTS: unknown fine_tuning"):
         endpoints_from_settings(Settings(openai_endpoints="completions,fine_tuning"))
+
+
+async def test_configured_filters_are_sent_and_typos_are_refused() -> None:
+    from usage_common import ConfigError, Settings
+    from usage_fetcher import filters_from_settings
+
+    settings = Settings(
+        endpoint_filters={
+            "anthropic.messages": {"models[]": ["claude-opus-5", "claude-haiku-4-5"]},
+            "openai.completions": {"batch": ["true"]},
+        }
+    )
+    seen: list[httpx.Request] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=page(None))
+
+    ctx, _ = make_ctx(httpx.MockTransport(handle))
+    ctx.filters = filters_from_settings(settings)
+    await fetch_cycle(ctx, [anthropic()], T0, T1, "1d", ONLY)
+    assert seen[0].url.params.get_list("models[]") == ["claude-opus-5", "claude-haiku-4-5"]
+    with pytest.raises(ConfigError, match="has no filter models"):
+        filters_from_settings(
+            Settings(endpoint_filters={"openai.vector_stores": {"models[]": ["x"]}})
+        )
+    with pytest.raises(ConfigError, match="unknown endpoint"):
+        filters_from_settings(Settings(endpoint_filters={"openai.fine_tuning": {}}))

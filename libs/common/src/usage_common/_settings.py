@@ -44,6 +44,10 @@ class Settings(BaseSettings):
         "web_search_calls,costs",
         description="comma-separated endpoints",
     )
+    endpoint_filters: dict[str, dict[str, list[str]]] = Field(
+        default_factory=dict,
+        description='JSON, e.g. {"anthropic.messages": {"models[]": ["claude-opus-5"]}}',
+    )
     anthropic_fast_mode_beta: bool = Field(
         default=True,
         description="group messages by speed (sends the fast-mode beta header), so fast-mode"

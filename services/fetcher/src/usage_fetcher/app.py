@@ -17,7 +17,7 @@ import httpx
 from usage_common import Settings, utc_now
 from usage_transport import Publisher
 
-from .credentials import Credential, endpoints_from_settings
+from .credentials import Credential, endpoints_from_settings, filters_from_settings
 from .fetch import EndpointReport, FetchContext, fetch_cycle
 from .retry import RetryPolicy
 
@@ -44,6 +44,7 @@ def make_context(
         raw_topic=settings.topic_raw,
         policy=policy,
         anthropic_fast_mode=settings.anthropic_fast_mode_beta,
+        filters=filters_from_settings(settings),
     )
 
 

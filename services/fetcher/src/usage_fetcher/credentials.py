@@ -10,7 +10,12 @@ from usage_common import ConfigError, Provider, Settings
 
 from .providers import api_for
 
-__all__ = ["Credential", "credentials_from_settings", "endpoints_from_settings"]
+__all__ = [
+    "Credential",
+    "credentials_from_settings",
+    "endpoints_from_settings",
+    "filters_from_settings",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,4 +72,28 @@ def endpoints_from_settings(settings: Settings) -> dict[str, list[str]]:
                 f" choose from {', '.join(known)}"
             )
         chosen[provider] = names
+    return chosen
+
+
+def filters_from_settings(settings: Settings) -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """`USAGE_ENDPOINT_FILTERS` as query parameters per (provider, endpoint), validated
+    against each endpoint's documented filters so a typo fails at start, not silently."""
+    chosen: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for target, params in settings.endpoint_filters.items():
+        provider, _, endpoint = target.partition(".")
+        if provider not in ("anthropic", "openai"):
+            raise ConfigError(f"USAGE_ENDPOINT_FILTERS: {target!r} is not <provider>.<endpoint>")
+        spec = api_for(provider).endpoints.get(endpoint)
+        if spec is None:
+            raise ConfigError(f"USAGE_ENDPOINT_FILTERS: unknown endpoint {target!r}")
+        unknown = [name for name in params if name not in spec.filters]
+        if unknown:
+            allowed = ", ".join(spec.filters) or "none"
+            raise ConfigError(
+                f"USAGE_ENDPOINT_FILTERS: {target} has no filter {', '.join(unknown)};"
+                f" allowed: {allowed}"
+            )
+        chosen[(provider, endpoint)] = [
+            (name, v) for name, values in params.items() for v in values
+        ]
     return chosen

@@ -68,6 +68,8 @@ class FetchContext:
     sleep: Sleep = asyncio.sleep
     on_page: Callable[[RawPage], None] | None = None
     """Called after each page is published: progress output for long backfills."""
+    filters: dict[tuple[str, str], list[tuple[str, str]]] = field(default_factory=dict)
+    """Extra query parameters per (provider, endpoint): the documented filters."""
     anthropic_fast_mode: bool = False
     """Send the fast-mode beta header and group the messages report by `speed`."""
 
@@ -123,6 +125,7 @@ async def _fetch_pages(
     report: EndpointReport,
 ) -> None:
     base_params = api.params(spec, start, end, width)
+    base_params += ctx.filters.get((api.provider, spec.endpoint), [])
     cursor: str | None = None
     seen: set[str] = set()
     secret = credential.secret.get_secret_value()

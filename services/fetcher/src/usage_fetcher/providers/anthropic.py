@@ -38,6 +38,17 @@ class AnthropicApi:
                 "account_id",
                 "service_account_id",
             ),
+            filters=(
+                "api_key_ids[]",
+                "workspace_ids[]",
+                "models[]",
+                "service_tiers[]",
+                "context_window[]",
+                "inference_geos[]",
+                "speeds[]",
+                "account_ids[]",
+                "service_account_ids[]",
+            ),
         ),
         "cost_report": EndpointSpec(
             endpoint="cost_report",

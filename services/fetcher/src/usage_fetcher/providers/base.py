@@ -37,6 +37,8 @@ class EndpointSpec:
     limits: dict[BucketWidth, int] = field(
         default_factory=lambda: {w: m for w, (_, m) in USAGE_LIMITS.items()}
     )
+    filters: tuple[str, ...] = ()
+    """Documented filter parameters (array ones end in `[]`)."""
     shape: Shape = "buckets"
     record_limit: int = 0
     """Page size of a `daily` endpoint (records, not buckets)."""

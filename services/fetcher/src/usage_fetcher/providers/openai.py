@@ -15,8 +15,28 @@ __all__ = ["OpenAIApi"]
 _WHO = ("project_id", "user_id", "api_key_id")
 
 
+_WHO_FILTERS = ("project_ids[]", "user_ids[]", "api_key_ids[]")
+_FILTERS: dict[str, tuple[str, ...]] = {
+    "completions": (*_WHO_FILTERS, "models[]", "batch"),
+    "embeddings": (*_WHO_FILTERS, "models[]"),
+    "moderations": (*_WHO_FILTERS, "models[]"),
+    "images": (*_WHO_FILTERS, "models[]", "sources[]", "sizes[]"),
+    "audio_speeches": (*_WHO_FILTERS, "models[]"),
+    "audio_transcriptions": (*_WHO_FILTERS, "models[]"),
+    "vector_stores": ("project_ids[]",),
+    "code_interpreter_sessions": ("project_ids[]",),
+    "file_search_calls": (*_WHO_FILTERS, "vector_store_ids[]"),
+    "web_search_calls": (*_WHO_FILTERS, "models[]", "context_levels[]"),
+}
+
+
 def _usage(name: str, *group_by: str) -> EndpointSpec:
-    return EndpointSpec(endpoint=name, path=f"/organization/usage/{name}", group_by=group_by)
+    return EndpointSpec(
+        endpoint=name,
+        path=f"/organization/usage/{name}",
+        group_by=group_by,
+        filters=_FILTERS[name],
+    )
 
 
 class OpenAIApi:
@@ -38,6 +58,7 @@ class OpenAIApi:
                 endpoint="costs",
                 path="/organization/costs",
                 group_by=("project_id", "line_item", "api_key_id"),
+                filters=("project_ids[]", "api_key_ids[]"),
                 widths=("1d",),
                 limits={"1d": 180},
             ),

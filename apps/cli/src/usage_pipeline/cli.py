@@ -12,13 +12,13 @@ from typing import Annotated
 
 import asyncpg
 import typer
-from pydantic import ValidationError
 
-from usage_common import Settings, UsagePipelineError, parse_instant, utc_now
+from usage_common import UsagePipelineError, parse_instant, utc_now
 from usage_simulator import SimulatorConfig, SimulatorServer
 from usage_transport import ReadinessCheck, create_ops_app, serve_ops
 from usage_writer import apply_migrations
 
+from .cli_support import err, load_settings
 from .database import database_url
 from .pipeline import Pipeline
 from .report import ReportQuery, fetch_report, render_json, render_table
@@ -35,27 +35,13 @@ app = typer.Typer(
 )
 
 
-def _err(message: str) -> None:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-
-
-def _settings() -> Settings:
-    try:
-        return Settings()
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        name = "USAGE_" + str(first["loc"][0]).upper() if first["loc"] else "USAGE_*"
-        _err(f"invalid configuration {name}: {first['msg']}")
-        raise typer.Exit(2) from None
-
-
 def _instant(value: str | None, option: str) -> datetime | None:
     if value is None:
         return None
     try:
         return parse_instant(value)
     except ValueError as exc:
-        _err(f"{option}: {exc}")
+        err(f"{option}: {exc}")
         raise typer.Exit(2) from None
 
 
@@ -75,10 +61,10 @@ def _run(coro: object) -> None:
     try:
         asyncio.run(coro)  # type: ignore[arg-type]
     except UsagePipelineError as exc:
-        _err(str(exc))
+        err(str(exc))
         raise typer.Exit(1) from None
     except (OSError, asyncpg.PostgresError) as exc:
-        _err(f"{type(exc).__name__}: {exc}")
+        err(f"{type(exc).__name__}: {exc}")
         raise typer.Exit(1) from None
 
 
@@ -105,15 +91,15 @@ def up(
 ) -> None:
     """Run fetcher, normalizer and writer in one process."""
     _setup_logging(verbose)
-    settings = _settings()
+    settings = load_settings()
     start, end = _instant(since, "--since"), _instant(until, "--until")
     if (start or end) and not once:
-        _err("--since/--until need --once (the polling mode always fetches the trailing window)")
+        err("--since/--until need --once (the polling mode always fetches the trailing window)")
         raise typer.Exit(2)
     end = end or utc_now()
     start = start or end - timedelta(hours=settings.lookback_hours)
     if start >= end:
-        _err(f"--since {start.isoformat()} is not before --until {end.isoformat()}")
+        err(f"--since {start.isoformat()} is not before --until {end.isoformat()}")
         raise typer.Exit(2)
 
     async def main() -> None:
@@ -144,7 +130,7 @@ def up(
 def migrate(verbose: Verbose = False) -> None:
     """Apply pending SQL migrations to USAGE_DATABASE_URL (or the embedded database)."""
     _setup_logging(verbose)
-    settings = _settings()
+    settings = load_settings()
 
     async def main() -> None:
         async with database_url(settings) as url:
@@ -177,14 +163,14 @@ def report(
 ) -> None:
     """Token and cost totals from PostgreSQL."""
     _setup_logging(False)
-    settings = _settings()
+    settings = load_settings()
     keys = tuple(b.strip() for b in by.split(",") if b.strip())
     try:
         query = ReportQuery(
             _instant(since, "--since"), _instant(until, "--until"), keys, bucket_width
         )
     except UsagePipelineError as exc:
-        _err(str(exc))
+        err(str(exc))
         raise typer.Exit(2) from None
 
     async def main() -> None:
@@ -232,7 +218,7 @@ def service(
 ) -> None:
     """Run one stage as a long-running process on Kafka (for Kubernetes)."""
     _setup_logging(verbose)
-    settings = _settings()
+    settings = load_settings()
     _run(run_service(name, settings))
 
 

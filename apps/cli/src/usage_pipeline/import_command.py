@@ -9,11 +9,11 @@ from typing import Annotated
 
 import asyncpg
 import typer
-from pydantic import ValidationError
 
-from usage_common import Settings, UsagePipelineError
+from usage_common import UsagePipelineError
 from usage_normalizer.console_csv import DEFAULT_CHUNK_ROWS
 
+from .cli_support import err, load_settings
 from .csv_import import ImportArgs, ImportRefused, run_import
 
 __all__ = ["register"]
@@ -27,20 +27,6 @@ class CsvProvider(StrEnum):
 class CsvKind(StrEnum):
     usage = "usage"
     cost = "cost"
-
-
-def _err(message: str) -> None:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-
-
-def _settings() -> Settings:
-    try:
-        return Settings()
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        name = "USAGE_" + str(first["loc"][0]).upper() if first["loc"] else "USAGE_*"
-        _err(f"invalid configuration {name}: {first['msg']}")
-        raise typer.Exit(2) from None
 
 
 def import_csv(
@@ -68,7 +54,7 @@ def import_csv(
     Importing the same file again changes nothing. Exit code 2: a file was refused
     (nothing was published); 1: the pipeline failed or dead-lettered a chunk.
     """
-    settings = _settings()
+    settings = load_settings()
     args = ImportArgs(
         provider="anthropic" if provider is CsvProvider.anthropic else "openai",
         kind="usage" if kind is CsvKind.usage else "cost",
@@ -83,21 +69,21 @@ def import_csv(
     try:
         result = asyncio.run(run_import(settings, args, say=stderr, progress=stderr))
     except ImportRefused as exc:
-        _err(f"{exc}; nothing was imported")
+        err(f"{exc}; nothing was imported")
         raise typer.Exit(2) from None
     except UsagePipelineError as exc:
-        _err(str(exc))
+        err(str(exc))
         raise typer.Exit(1) from None
     except (OSError, asyncpg.PostgresError) as exc:
-        _err(f"{type(exc).__name__}: {exc}")
+        err(f"{type(exc).__name__}: {exc}")
         raise typer.Exit(1) from None
     for line in result.lines():
         typer.echo(line)
     if result.failed:
         dead = sum(result.tally.dead_letters.values())
-        _err(f"{dead} chunk(s) were dead-lettered to {settings.topic_dlq}")
+        err(f"{dead} chunk(s) were dead-lettered to {settings.topic_dlq}")
         for reason in result.dead_letter_reasons[:5]:
-            _err(f"  {reason}")
+            err(f"  {reason}")
         raise typer.Exit(1)
 
 

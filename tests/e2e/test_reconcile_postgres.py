@@ -63,6 +63,8 @@ def usage(
 
 
 def reported(day: datetime, amount: str, project: str | None = None, **fields: Any) -> CostEvent:
+    """A cost line; by default Opus 5 input tokens, as a cost report grouped by description
+    has it."""
     values: dict[str, Any] = {
         "provider": "anthropic",
         "organization_id": "org",
@@ -71,6 +73,10 @@ def reported(day: datetime, amount: str, project: str | None = None, **fields: A
         "window_start": day,
         "window_end": day + timedelta(days=1),
         "project_id": project,
+        "line_item": "Claude Opus 5 Usage - Input Tokens",
+        "model": "claude-opus-5",
+        "cost_type": "tokens",
+        "token_type": "uncached_input_tokens",
         "cost_usd": Decimal(amount),
         "amount_reported": str(Decimal(amount) * 100),
         "fetched_at": FETCHED,
@@ -158,6 +164,84 @@ async def test_mixed_bucket_widths_are_refused_unless_one_is_chosen(
     assert (await reconcile(conn, hourly, Tolerance())).lines[0].left == Decimal("12.50")
 
 
+# --- comparable / not estimable / INCOMPLETE, from the stored rows ----------------------------
+
+D10 = datetime(2025, 11, 10, tzinfo=UTC)
+DAY10 = ReconcileQuery("anthropic", D10, D10 + timedelta(days=1))
+WEB = {"line_item": "Web Search Usage", "model": None, "cost_type": "web_search",
+       "token_type": None}  # fmt: skip
+
+
+def at(hours: int) -> datetime:
+    return D10 + timedelta(hours=hours)
+
+
+SPLIT_SEED: list[UsageEvent | CostEvent] = [
+    # ws_a: opus priced, with searches; Priority Tier usage (unpriced, billed outside the
+    # cost report) with searches too: the web-search line is still comparable.
+    usage(at(1), cost="5.00", project="ws_a", web_search_requests=10),
+    usage(at(2), cost=None, project="ws_a", model="claude-sonnet-4-5", service_tier="priority",
+          web_search_requests=4),
+    reported(D10, "4.90", "ws_a"),
+    reported(D10, "0.10", "ws_a", **WEB),
+    reported(D10, "0.25", "ws_a", line_item="Code Execution Usage", model=None,
+             cost_type="code_execution", token_type=None),
+    # ws_b: priced opus and the unknown model, both searching: one web-search line, unsplit
+    usage(at(3), cost="2.00", project="ws_b", model="claude-opus-5-20260101",
+          web_search_requests=3),
+    usage(at(4), cost=None, project="ws_b", model="claude-experimental-1",
+          web_search_requests=2),
+    reported(D10, "1.97", "ws_b"),  # cost lines name the undated id: still the same model
+    reported(D10, "0.05", "ws_b", **WEB),
+    reported(D10, "1.50", "ws_b", line_item="Claude Experimental 1 Usage - Output Tokens",
+             model="claude-experimental-1"),
+]  # fmt: skip
+
+
+async def test_reported_cost_is_split_into_comparable_and_not_estimable(
+    conn: asyncpg.Connection, database_url: str
+) -> None:
+    await seed(database_url, SPLIT_SEED)
+    result = await reconcile(conn, DAY10, Tolerance())
+    day = date(2025, 11, 10)
+    assert [
+        (ln.project_id, ln.left, ln.right, ln.not_estimable, ln.status) for ln in result.lines
+    ] == [
+        (None, Decimal("7.00"), Decimal("7.02"), Decimal("1.75"), "INCOMPLETE"),
+        ("ws_a", Decimal("5.00"), Decimal("5.00"), Decimal("0.25"), "OK"),
+        ("ws_b", Decimal("2.00"), Decimal("2.02"), Decimal("1.50"), "INCOMPLETE"),
+    ]
+    assert [(a.project_id, a.line, a.cost_usd, a.reason) for a in result.not_estimable] == [
+        ("ws_a", "code_execution", Decimal("0.25"),
+         "code execution has no usage to estimate from"),
+        ("ws_b", "claude-experimental-1", Decimal("1.50"),
+         "no price for model claude-experimental-1"),
+    ]  # fmt: skip
+    assert [(i.day, i.project_id, i.line) for i in result.incomplete] == [
+        (day, "ws_b", "web_search")
+    ]
+    assert result.exit_code == 1
+
+
+async def test_a_cost_report_not_grouped_by_description_cannot_be_checked(
+    conn: asyncpg.Connection, database_url: str
+) -> None:
+    await seed(
+        database_url,
+        [
+            usage(at(1), cost="5.00", project="ws_a"),
+            reported(D10, "5.00", "ws_a", line_item=None, model=None, cost_type=None,
+                     token_type=None),
+        ],
+    )  # fmt: skip
+    result = await reconcile(conn, DAY10, Tolerance())
+    assert [(ln.left, ln.right, ln.status) for ln in result.lines] == [
+        (Decimal("5.00"), Decimal("5.00"), "INCOMPLETE"),
+        (Decimal("5.00"), Decimal("5.00"), "INCOMPLETE"),
+    ]
+    assert result.exit_code == 1
+
+
 def csv_usage(day: datetime, project: str | None, tokens: int, **dims: str) -> UsageEvent:
     return usage(day, cost=None, project=project, tokens=tokens, source="console_csv",
                  bucket_width="1d", window_end=day + timedelta(days=1), dimensions=dims)  # fmt: skip
@@ -235,6 +319,8 @@ def test_the_command_prints_json_and_exits_1_on_a_difference(database_url: str) 
     body = json.loads(out.output)
     assert body["status"] == "DIFF"
     assert [r["estimated"] for r in body["cost"]] == ["12.50", "2.50", "10.00", "3.333333"]
+    assert [r["comparable"] for r in body["cost"]] == ["12.00", "2.00", "10.00", "3.34"]
+    assert body["not_estimable"] == []
     ok = runner.invoke(app, [*ARGS, "--tolerance-usd", "0.50"], env=env)
     assert ok.exit_code == 0, ok.output
     assert ok.output.rstrip().endswith("OK: every line within tolerance")
@@ -261,6 +347,20 @@ def test_the_command_compares_a_csv_file(
     out = runner.invoke(app, [*ARGS, "--against-csv", str(export), "--tolerance-usd", "1"], env=env)
     assert out.exit_code == 0, out.output
     assert "cost: reported (cost report) vs console CSV" in out.output
+
+
+def test_the_command_exits_1_when_an_estimate_cannot_be_checked(database_url: str) -> None:
+    asyncio.run(seed(database_url, SPLIT_SEED))
+    args = ["reconcile", "--provider", "anthropic", "--since", "2025-11-10", "--until",
+            "2025-11-11"]  # fmt: skip
+    out = runner.invoke(app, args, env={"USAGE_DATABASE_URL": database_url})
+    assert out.exit_code == 1, out.output
+    assert "estimates that cannot be checked" in out.output
+    assert out.output.rstrip().endswith("INCOMPLETE: 2 of 3 lines cannot be checked")
+    # a wider tolerance does not make an unchecked estimate pass
+    wide = runner.invoke(app, [*args, "--tolerance-usd", "100"],
+                         env={"USAGE_DATABASE_URL": database_url})  # fmt: skip
+    assert wide.exit_code == 1, wide.output
 
 
 def test_the_command_refuses_an_unmigrated_database_with_2(database_url: str) -> None:
@@ -306,7 +406,7 @@ def test_the_command_reads_a_real_console_export_and_prices_with_the_estimator(
     )
     assert out.exit_code == 0, out.output
     body = json.loads(out.output)
-    assert [(r["estimated"], r["reported"], r["status"]) for r in body["cost"]] == [
+    assert [(r["estimated"], r["comparable"], r["status"]) for r in body["cost"]] == [
         ("0.75801125", "0.76", "OK")
     ]
     assert {(r["measure"], r["database"], r["csv"]) for r in body["tokens"]} == {

@@ -3,12 +3,12 @@
 Checks, each a list of `Line`s:
 
 - ``cost`` (always): the ESTIMATED cost of usage (sum of `usage_events.cost_usd` where
-  `cost_source = 'estimated'`, `source = 'admin_api'`) against the REPORTED cost (sum of
-  `cost_events.cost_usd`, `source = 'admin_api'`: the cost endpoints, the money of
-  record), for one provider. One line per UTC day of `window_start`; and one line per day
-  x project (OpenAI project / Anthropic workspace) on the days where both sides carry
-  project ids, i.e. where both were fetched grouped by project. A null project id on such
-  a day is a project of its own (Anthropic's default workspace).
+  `cost_source = 'estimated'`, `source = 'admin_api'`) against the part of the REPORTED
+  cost (`cost_events`, `source = 'admin_api'`: the cost endpoints, the money of record)
+  that an estimate covers, for one provider. One line per UTC day of `window_start`; and
+  one line per day x project (OpenAI project / Anthropic workspace) on the days where both
+  sides carry project ids, i.e. where both were fetched grouped by project. A null project
+  id on such a day is a project of its own (Anthropic's default workspace).
 - ``tokens`` (``--against-csv`` with a usage export): token totals of the database
   (`source = 'admin_api'`, the usage types found in the file) against the console CSV, per
   day and per token measure: input, uncached, cache read, cache write (total), output. The
@@ -19,20 +19,52 @@ Checks, each a list of `Line`s:
 - ``csv_cost`` (``--against-csv`` with a cost export): reported cost in the database
   against the CSV's, per day (and project, as above).
 
-Statuses and tolerance. A line is ``DIFF`` when its difference passes the tolerance, else
-``OK``. Tokens: |diff| > ``tokens`` (default 0: exact). Money: a line is a DIFF only when
-|diff| exceeds BOTH ``usd`` (default $0.01) AND ``pct`` percent (default 1%) of the
-reference side; equivalently the allowed difference is max($0.01, 1% of the reference).
-The reference (the denominator of diff %) is the right-hand side: reported cost, or the
-CSV; when it is 0, any difference above ``usd`` is a DIFF. A side with no rows counts as 0,
-so a day with usage but no cost report (or the reverse) is a DIFF unless it is tiny.
+Comparable and not estimable reported cost. Some cost lines can never have an estimate
+(code execution, a model the price library does not know, file search calls...), so the
+reported side is split, per day x project, by `split_reported`. The scope of a line is its
+day x project on the days compared per project, else its whole day. A reported line is:
+
+- comparable when usage in its scope has a PRICED row (`cost_source = 'estimated'`) of the
+  same model and kind. Anthropic token lines (cost type `tokens`) match `messages` rows of
+  their `model`; OpenAI lines `"<model>, <label>"` take the model before the first comma
+  and the kind from the label: `... input` / `... output` -> token usage (completions,
+  embeddings, moderations), `characters` -> audio_speeches, `audio` ->
+  audio_transcriptions, `images ...` -> images, `web search tool calls` ->
+  web_search_calls. Model ids match loosely: lower case, a trailing `-YYYYMMDD` or
+  `-YYYY-MM-DD` dropped on both sides (`claude-3-5-haiku-20241022` = `claude-3-5-haiku`).
+- comparable, for an Anthropic `web_search` line (no model), when its scope has priced
+  `messages` rows with `web_search_requests > 0`. If the scope ALSO has unpriced rows with
+  web searches, the one web-search line holds money of both and cannot be split: the line
+  counts as comparable and its day x project is INCOMPLETE. Priority Tier rows do not
+  count here: Anthropic bills Priority Tier outside the cost endpoint ("Priority Tier costs
+  ... are not included in the cost endpoint"), so their searches are in no cost line (were
+  they billed there after all, the line would show a DIFF, not pass silently).
+- INCOMPLETE too when the line has no description at all (no cost type / model, no OpenAI
+  line item): costs not grouped by description/line item cannot be split; the amount
+  counts as comparable.
+- otherwise not estimable: listed by day, project and line (model, line item or cost
+  type) with the reason ("no price for model X", "code execution has no usage to estimate
+  from", ...), shown in its line's ``not estimable`` column and never compared.
+
+Every reported dollar is therefore either compared or listed: comparable + not estimable
+= reported, per line and in total.
+
+Statuses and tolerance. A line is ``INCOMPLETE`` when its day x project (any of them, for a
+day line) is, whatever its difference: its estimate cannot be checked. Otherwise it is
+``DIFF`` when its difference passes the tolerance, else ``OK``. Tokens: |diff| >
+``tokens`` (default 0: exact). Money: a line is a DIFF only when |diff| exceeds BOTH
+``usd`` (default $0.01) AND ``pct`` percent (default 1%) of the reference side;
+equivalently the allowed difference is max($0.01, 1% of the reference). The reference
+(the denominator of diff %) is the right-hand side: comparable reported cost, or the CSV;
+when it is 0, any difference above ``usd`` is a DIFF. A side with no rows counts as 0, so
+a day with priced usage but no comparable cost (or the reverse) is a DIFF unless it is
+tiny. The exit code is 0 when every line is OK, 1 when any is DIFF or INCOMPLETE.
 
 Unpriced usage. Usage rows whose cost is null (a model or usage type the price table does
-not cover) make that day's estimate incomplete. They are counted per day and project,
-listed by usage type and model, and the line is flagged (``unpriced`` > 0), but they do
-not change its status on their own: many of them are usage the estimator deliberately does
-not price (vector stores, code interpreter, search calls), and failing every such day
-would make the check useless. If they matter, the missing money shows up as a DIFF.
+not cover) are counted per day and project, listed by usage type and model, and shown in
+the line's ``unpriced`` column, but do not change its status on their own: their reported
+cost, if any, is not estimable (see above) unless priced rows of the same model share the
+scope, in which case their money shows up as a DIFF.
 
 Selection: one provider, rows whose `window_start` is in [since, until), optionally one
 organization and one usage bucket width. As in `report`, the same usage stored at two
@@ -47,11 +79,12 @@ Sums are exact: bigint sums for tokens, numeric for money, Decimal in Python.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+import re
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal, localcontext
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
 
 import asyncpg
 
@@ -66,26 +99,35 @@ from usage_common import (
 
 __all__ = [
     "TOKEN_MEASURES",
+    "CostSplit",
     "CsvData",
     "CsvKind",
     "CsvReader",
     "Line",
     "ReconcileQuery",
     "Reconciliation",
+    "ReportedCost",
+    "SetAside",
     "Tolerance",
     "Unpriced",
+    "UsageGroup",
     "compare",
+    "cost_totals",
     "csv_totals",
+    "model_key",
     "read_csv",
     "reconcile",
     "render_json",
     "render_table",
+    "split_reported",
 ]
 
 Check = Literal["cost", "tokens", "csv_cost"]
+Status = Literal["OK", "DIFF", "INCOMPLETE"]
 CsvKind = Literal["usage", "cost"]
 Key = tuple[date, str | None]
 Number = Decimal | int
+_K = TypeVar("_K")
 
 TOKEN_MEASURES: tuple[str, ...] = (
     "input_tokens",
@@ -99,6 +141,11 @@ _NAME_DIMENSIONS = frozenset({"workspace_name", "project_name"})
 _DAY_SQL = "(window_start AT TIME ZONE 'UTC')::date"
 _PROVIDERS: tuple[Provider, ...] = ("anthropic", "openai")
 _WIDTHS: tuple[BucketWidth, ...] = ("1m", "1h", "1d")
+_DATED_MODEL = re.compile(r"-(?:\d{8}|\d{4}-\d{2}-\d{2})$")
+_OPENAI_TOKEN_TYPES = frozenset({"completions", "embeddings", "moderations"})
+_ANTHROPIC_TOKEN_TYPES = frozenset({"messages"})
+# Usage Anthropic bills outside the cost endpoint: its web searches are in no cost line.
+_OUTSIDE_COST_REPORT_TIERS = ("priority",)
 
 
 @dataclass(frozen=True)
@@ -179,6 +226,12 @@ class Line:
     right: Number
     within: bool
     unpriced_rows: int = 0
+    not_estimable: Decimal | None = None  # cost lines only: reported, never compared
+    incomplete: bool = False  # cost lines only: the estimate cannot be checked
+
+    @property
+    def ok(self) -> bool:
+        return self.within and not self.incomplete
 
     @property
     def diff(self) -> Number:
@@ -194,7 +247,9 @@ class Line:
             return (Decimal(self.diff) * 100 / Decimal(self.right)).quantize(Decimal("0.01"))
 
     @property
-    def status(self) -> Literal["OK", "DIFF"]:
+    def status(self) -> Status:
+        if self.incomplete:
+            return "INCOMPLETE"
         return "OK" if self.within else "DIFF"
 
 
@@ -207,6 +262,67 @@ class Unpriced:
     usage_type: str
     model: str | None
     rows: int
+
+
+@dataclass(frozen=True)
+class UsageGroup:
+    """Usage rows of one day x project x usage type x model, counted for the split.
+
+    `priced_searches` / `unpriced_searches`: rows with `web_search_requests > 0`, with /
+    without an estimate; the unpriced ones leave out tiers billed outside the cost report.
+    """
+
+    day: date
+    project_id: str | None
+    usage_type: str
+    model: str | None
+    priced: int = 0
+    unpriced: int = 0
+    priced_searches: int = 0
+    unpriced_searches: int = 0
+
+
+@dataclass(frozen=True)
+class ReportedCost:
+    """Reported cost of one line (description / line item) on one day x project."""
+
+    day: date
+    project_id: str | None
+    cost_usd: Decimal
+    model: str | None = None
+    cost_type: str | None = None
+    line_item: str | None = None
+
+
+@dataclass(frozen=True)
+class SetAside:
+    """Reported cost on one day x project and line that is not simply compared: not
+    estimable (listed, never compared), or what makes its day x project INCOMPLETE."""
+
+    day: date
+    project_id: str | None
+    line: str
+    reason: str
+    cost_usd: Decimal
+
+
+@dataclass(frozen=True)
+class CostSplit:
+    """The reported side, split (see the module docstring).
+
+    `comparable` and `not_estimable` sum per (day, project) to the reported cost;
+    `project_days` are the days compared per project.
+    """
+
+    comparable: dict[Key, Decimal]
+    not_estimable: dict[Key, Decimal]
+    not_estimable_lines: tuple[SetAside, ...]
+    incomplete: tuple[SetAside, ...]
+    project_days: frozenset[date]
+
+    @property
+    def incomplete_keys(self) -> frozenset[Key]:
+        return frozenset((i.day, i.project_id) for i in self.incomplete)
 
 
 @dataclass(frozen=True)
@@ -227,14 +343,24 @@ class Reconciliation:
     unpriced: tuple[Unpriced, ...] = ()
     csv_kind: CsvKind | None = None
     notes: tuple[str, ...] = field(default=())
+    not_estimable: tuple[SetAside, ...] = ()
+    incomplete: tuple[SetAside, ...] = ()
 
     @property
     def ok(self) -> bool:
-        return all(line.within for line in self.lines)
+        return all(line.ok for line in self.lines)
+
+    @property
+    def status(self) -> Status:
+        """DIFF when any line is a DIFF, else INCOMPLETE when any is, else OK."""
+        if any(line.status == "DIFF" for line in self.lines):
+            return "DIFF"
+        return "INCOMPLETE" if any(line.incomplete for line in self.lines) else "OK"
 
     @property
     def exit_code(self) -> int:
-        """0: every line within tolerance; 1: some difference passes it."""
+        """0: every line OK; 1: some difference passes the tolerance, or some estimate
+        cannot be checked (INCOMPLETE)."""
         return 0 if self.ok else 1
 
 
@@ -318,14 +444,22 @@ def compare(
     measures: Sequence[str],
     by_project: bool = True,
     unpriced: Mapping[Key, int] | None = None,
+    not_estimable: Mapping[Key, Decimal] | None = None,
+    incomplete: Collection[Key] = (),
+    project_days: Collection[date] | None = None,
 ) -> list[Line]:
-    """Lines per day (all projects), then per day x project where both sides have ids.
+    """Lines per day (all projects), then per day x project where both sides have ids
+    (or, when given, on `project_days`).
 
     `left` and `right` map (day, project_id) to sums per measure; a missing cell is 0.
+    The cost check also passes the reported cost set aside (`not_estimable`, shown on
+    each line, never compared) and the (day, project) cells whose estimate cannot be
+    checked (`incomplete`: their lines, and their day's, are INCOMPLETE).
     """
     unpriced = unpriced or {}
     money = check != "tokens"
     zero: Number = Decimal(0) if money else 0
+    cells = {*left, *right, *unpriced, *(not_estimable or {}), *incomplete}
     lines: list[Line] = []
 
     def line(day: date, project: str | None, per_project: bool, keys: list[Key]) -> None:
@@ -348,17 +482,190 @@ def compare(
                     b,
                     within,
                     sum(unpriced.get(k, 0) for k in keys),
+                    None
+                    if not_estimable is None
+                    else sum((not_estimable.get(k, Decimal(0)) for k in keys), Decimal(0)),
+                    any(k in incomplete for k in keys),
                 )
             )
 
-    days = sorted({k[0] for k in (*left, *right, *unpriced)})
-    for day in days:
-        keys = sorted({k for k in (*left, *right, *unpriced) if k[0] == day}, key=_project_order)
+    for day in sorted({k[0] for k in cells}):
+        keys = sorted({k for k in cells if k[0] == day}, key=_project_order)
         line(day, None, False, keys)
-        if by_project and _has_ids(left, day) and _has_ids(right, day):
+        if project_days is not None:
+            per_project = day in project_days
+        else:
+            per_project = _has_ids(left, day) and _has_ids(right, day)
+        if by_project and per_project:
             for key in keys:
                 line(day, key[1], True, [key])
     return lines
+
+
+def model_key(model: str) -> str:
+    """A model id compared loosely: lower case, without a trailing date
+    (`-YYYYMMDD` or `-YYYY-MM-DD`), so dated and undated ids of one model match."""
+    return _DATED_MODEL.sub("", model.strip().lower())
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """How one reported line is matched: by model and usage types, as web search, or not
+    at all (`reason` set: not estimable; `unsplit`: INCOMPLETE)."""
+
+    line: str
+    model: str | None = None
+    usage_types: frozenset[str] = frozenset()
+    kind: str | None = None  # for reasons: None for tokens, else e.g. "images"
+    web_search: bool = False
+    reason: str | None = None
+    unsplit: bool = False
+
+
+def _rule(provider: Provider, cost: ReportedCost) -> _Rule:
+    if provider == "anthropic":
+        return _anthropic_rule(cost)
+    return _openai_rule(cost)
+
+
+def _anthropic_rule(cost: ReportedCost) -> _Rule:
+    cost_type = cost.cost_type
+    if cost_type == "web_search":
+        return _Rule("web_search", web_search=True)
+    if cost.model is not None and cost_type in (None, "tokens"):
+        return _Rule(cost.model, cost.model, _ANTHROPIC_TOKEN_TYPES)
+    if cost_type is None:
+        return _Rule(
+            cost.line_item or "(no description)",
+            reason="a cost line without a cost type or model cannot be split"
+            " (costs not grouped by description)",
+            unsplit=True,
+        )
+    what = cost_type.replace("_", " ")
+    if cost_type in ("code_execution", "session_usage"):
+        return _Rule(cost_type, reason=f"{what} has no usage to estimate from")
+    return _Rule(cost_type, reason=f"cost type {cost_type} is not estimated")
+
+
+def _openai_rule(cost: ReportedCost) -> _Rule:
+    item = cost.line_item
+    if item is None:
+        return _Rule(
+            "(no line item)",
+            reason="a cost line without a line item cannot be split"
+            " (costs not grouped by line item)",
+            unsplit=True,
+        )
+    if "," not in item:
+        return _Rule(item, reason="not model usage: the estimator does not price it")
+    model, label = (part.strip() for part in item.split(",", 1))
+    label = label.lower().removeprefix("batch ").strip()
+    if label.endswith(("input", "output")):
+        return _Rule(item, model, _OPENAI_TOKEN_TYPES)
+    for test, usage_type in (
+        (label == "characters", "audio_speeches"),
+        (label == "audio", "audio_transcriptions"),
+        (label.startswith("images"), "images"),
+        (label == "web search tool calls", "web_search_calls"),
+    ):
+        if test:
+            return _Rule(item, model, frozenset({usage_type}), kind=usage_type)
+    return _Rule(item, reason=f"line item kind {label!r} is not one an estimate covers")
+
+
+def split_reported(
+    provider: Provider, usage: Iterable[UsageGroup], reported: Iterable[ReportedCost]
+) -> CostSplit:
+    """Split reported cost per (day, project) into comparable and not estimable, and find
+    the cells whose estimate cannot be checked (see the module docstring)."""
+    groups = list(usage)
+    costs = list(reported)
+    project_days = frozenset(g.day for g in groups if g.project_id is not None) & frozenset(
+        c.day for c in costs if c.project_id is not None
+    )
+    scopes: dict[Key, list[UsageGroup]] = {}
+    for g in groups:
+        scopes.setdefault((g.day, g.project_id if g.day in project_days else None), []).append(g)
+
+    comparable: dict[Key, Decimal] = {}
+    not_estimable: dict[Key, Decimal] = {}
+    listed: dict[tuple[Key, str, str], Decimal] = {}
+    incomplete: dict[tuple[Key, str, str], Decimal] = {}
+    for cost in costs:
+        key = (cost.day, cost.project_id)
+        in_scope = scopes.get((cost.day, cost.project_id if cost.day in project_days else None))
+        scope = in_scope or []
+        rule = _rule(provider, cost)
+        if rule.unsplit:
+            assert rule.reason is not None
+            _add(incomplete, (key, rule.line, rule.reason), cost.cost_usd)
+            reason = None  # counted as comparable; its cell is INCOMPLETE
+        elif rule.web_search:
+            reason, mixed = _web_search_reason(scope)
+            if mixed is not None:
+                _add(incomplete, (key, rule.line, mixed), cost.cost_usd)
+        elif rule.model is not None:
+            reason = _model_reason(rule, scope)
+        else:
+            reason = rule.reason
+        if reason is None:
+            _add(comparable, key, cost.cost_usd)
+        else:
+            _add(not_estimable, key, cost.cost_usd)
+            _add(listed, (key, rule.line, reason), cost.cost_usd)
+    return CostSplit(
+        comparable,
+        not_estimable,
+        _set_aside(listed),
+        _set_aside(incomplete),
+        project_days,
+    )
+
+
+def _add(sums: dict[_K, Decimal], key: _K, amount: Decimal) -> None:
+    sums[key] = sums.get(key, Decimal(0)) + amount
+
+
+def _model_reason(rule: _Rule, scope: Sequence[UsageGroup]) -> str | None:
+    """None when a priced row of the line's model and kind is in scope, else why not."""
+    assert rule.model is not None
+    wanted = model_key(rule.model)
+    same = [
+        g
+        for g in scope
+        if g.usage_type in rule.usage_types and g.model is not None and model_key(g.model) == wanted
+    ]
+    if any(g.priced for g in same):
+        return None
+    what = "" if rule.kind is None else f"{rule.kind} of "
+    if same:
+        return f"no price for {what}model {rule.model}"
+    return f"no {rule.kind or 'usage'} rows of model {rule.model}"
+
+
+def _web_search_reason(scope: Sequence[UsageGroup]) -> tuple[str | None, str | None]:
+    """(why the web-search line is not estimable, or None; why it is INCOMPLETE, or None)."""
+    messages = [g for g in scope if g.usage_type in _ANTHROPIC_TOKEN_TYPES]
+    priced = any(g.priced_searches for g in messages)
+    unpriced = sorted({g.model or "(no model)" for g in messages if g.unpriced_searches})
+    if priced and unpriced:
+        return None, (
+            "web searches of priced and unpriced usage share one cost line, which cannot be"
+            f" split (unpriced: {', '.join(unpriced)})"
+        )
+    if priced:
+        return None, None
+    if unpriced:
+        return f"web searches of unpriced usage only ({', '.join(unpriced)})", None
+    return "no priced usage with web searches", None
+
+
+def _set_aside(amounts: Mapping[tuple[Key, str, str], Decimal]) -> tuple[SetAside, ...]:
+    items = [SetAside(day, project, line, reason, amount)
+             for ((day, project), line, reason), amount in amounts.items()]  # fmt: skip
+    return tuple(
+        sorted(items, key=lambda a: (a.day, a.project_id is not None, a.project_id or "", a.line))
+    )
 
 
 def _has_ids(cells: Iterable[Key], day: date) -> bool:
@@ -461,6 +768,51 @@ async def _reported(conn: asyncpg.Connection, q: ReconcileQuery) -> dict[Key, di
     return {(r["day"], r["project_id"]): {_MONEY: r["amount"]} for r in rows}
 
 
+async def _usage_groups(conn: asyncpg.Connection, q: ReconcileQuery) -> list[UsageGroup]:
+    where, args = _where(q, usage=True)
+    args.append(list(_OUTSIDE_COST_REPORT_TIERS))
+    rows = await conn.fetch(
+        f"SELECT {_DAY_SQL} AS day, project_id, usage_type, model,"
+        " count(*) FILTER (WHERE cost_source = 'estimated') AS priced,"
+        " count(*) FILTER (WHERE cost_usd IS NULL) AS unpriced,"
+        " count(*) FILTER (WHERE cost_source = 'estimated' AND web_search_requests > 0)"
+        " AS priced_searches,"
+        " count(*) FILTER (WHERE cost_usd IS NULL AND web_search_requests > 0 AND"
+        f" (service_tier IS NULL OR service_tier <> ALL(${len(args)}::text[])))"
+        " AS unpriced_searches"
+        f" FROM usage_events{where} GROUP BY 1, 2, 3, 4",
+        *args,
+    )
+    return [
+        UsageGroup(
+            r["day"],
+            r["project_id"],
+            r["usage_type"],
+            r["model"],
+            r["priced"],
+            r["unpriced"],
+            r["priced_searches"],
+            r["unpriced_searches"],
+        )
+        for r in rows
+    ]
+
+
+async def _reported_lines(conn: asyncpg.Connection, q: ReconcileQuery) -> list[ReportedCost]:
+    where, args = _where(q, usage=False)
+    rows = await conn.fetch(
+        f"SELECT {_DAY_SQL} AS day, project_id, model, cost_type, line_item,"
+        f" sum(cost_usd) AS amount FROM cost_events{where} GROUP BY 1, 2, 3, 4, 5",
+        *args,
+    )
+    return [
+        ReportedCost(
+            r["day"], r["project_id"], r["amount"], r["model"], r["cost_type"], r["line_item"]
+        )
+        for r in rows
+    ]
+
+
 async def _tokens(
     conn: asyncpg.Connection, q: ReconcileQuery, usage_types: set[str]
 ) -> dict[Key, dict[str, Number]]:
@@ -486,14 +838,19 @@ async def reconcile(
     await _check_selection(conn, query, csv=csv is not None)
     notes = query.notes()
     estimated, unpriced_rows, unpriced = await _estimates(conn, query)
-    reported = await _reported(conn, query)
+    split = split_reported(
+        query.provider, await _usage_groups(conn, query), await _reported_lines(conn, query)
+    )
     lines = compare(
         "cost",
         estimated,
-        reported,
+        {k: {_MONEY: v} for k, v in split.comparable.items()},
         tolerance,
         measures=(_MONEY,),
         unpriced=unpriced_rows,
+        not_estimable=split.not_estimable,
+        incomplete=split.incomplete_keys,
+        project_days=split.project_days,
     )
     if csv is not None:
         sums, usage_types, ids = csv_totals(csv, query)
@@ -502,7 +859,7 @@ async def reconcile(
             check: Check = "tokens"
             measures: tuple[str, ...] = TOKEN_MEASURES
         else:
-            ours, check, measures = reported, "csv_cost", (_MONEY,)
+            ours, check, measures = await _reported(conn, query), "csv_cost", (_MONEY,)
         csv_ids = {p for _, p in sums if p is not None}
         matched = ids and csv_ids <= {p for _, p in ours if p is not None}
         if csv_ids and not matched:
@@ -511,14 +868,25 @@ async def reconcile(
             )
         lines += compare(check, ours, sums, tolerance, measures=measures, by_project=matched)
     return Reconciliation(
-        query, tolerance, tuple(lines), tuple(unpriced), csv.kind if csv else None, tuple(notes)
+        query,
+        tolerance,
+        tuple(lines),
+        tuple(unpriced),
+        csv.kind if csv else None,
+        tuple(notes),
+        split.not_estimable_lines,
+        split.incomplete,
     )
 
 
 # --- rendering -----------------------------------------------------------------------------
 
 _TITLES: dict[Check, tuple[str, str, str]] = {
-    "cost": ("cost: estimated (usage x price) vs reported (cost report)", "estimated", "reported"),
+    "cost": (
+        "cost: estimated (usage x price) vs comparable reported (cost lines an estimate covers)",
+        "estimated",
+        "comparable",
+    ),
     "tokens": ("tokens: database vs console CSV", "database", "csv"),
     "csv_cost": ("cost: reported (cost report) vs console CSV", "reported", "csv"),
 }
@@ -532,6 +900,34 @@ def _project_json(line: Line) -> str | None:
     return line.project_id if line.per_project else None
 
 
+def cost_totals(result: Reconciliation) -> dict[str, Decimal]:
+    """Sums of the cost check's day lines: estimated, comparable, not estimable and
+    reported (= comparable + not estimable: every reported dollar)."""
+    days = [ln for ln in result.lines if ln.check == "cost" and not ln.per_project]
+    estimated = sum((Decimal(ln.left) for ln in days), Decimal(0))
+    comparable = sum((Decimal(ln.right) for ln in days), Decimal(0))
+    aside = sum((ln.not_estimable or Decimal(0) for ln in days), Decimal(0))
+    return {
+        "estimated": estimated,
+        "comparable": comparable,
+        "not_estimable": aside,
+        "reported": comparable + aside,
+    }
+
+
+def _set_aside_json(items: Iterable[SetAside]) -> list[dict[str, Any]]:
+    return [
+        {
+            "day": a.day.isoformat(),
+            "project_id": a.project_id,
+            "line": a.line,
+            "cost_usd": _plain(a.cost_usd),
+            "reason": a.reason,
+        }
+        for a in items
+    ]
+
+
 def render_json(result: Reconciliation) -> str:
     """Money as exact decimal strings; one list per check."""
     q, t = result.query, result.tolerance
@@ -542,7 +938,7 @@ def render_json(result: Reconciliation) -> str:
         "organization_id": q.organization_id,
         "bucket_width": q.bucket_width,
         "tolerance": {"tokens": t.tokens, "pct": _plain(t.pct), "usd": _plain(t.usd)},
-        "status": "OK" if result.ok else "DIFF",
+        "status": result.status,
         "notes": list(result.notes),
     }
     checks: list[Check] = ["cost"]
@@ -565,15 +961,23 @@ def render_json(result: Reconciliation) -> str:
             row |= {
                 left: _plain(line.left) if check != "tokens" else line.left,
                 right: _plain(line.right) if check != "tokens" else line.right,
+            }
+            if check == "cost":
+                aside = line.not_estimable or Decimal(0)
+                row["not_estimable"] = _plain(aside)
+                row["reported"] = _plain(Decimal(line.right) + aside)
+            row |= {
                 "diff": _plain(line.diff) if check != "tokens" else line.diff,
                 "diff_pct": None if pct is None else _plain(pct),
                 "status": line.status,
             }
             if check == "cost":
                 row["unpriced_rows"] = line.unpriced_rows
-                row["incomplete"] = line.unpriced_rows > 0
             rows.append(row)
         out[check] = rows
+    out["cost_totals"] = {k: _plain(v) for k, v in cost_totals(result).items()}
+    out["not_estimable"] = _set_aside_json(result.not_estimable)
+    out["incomplete"] = _set_aside_json(result.incomplete)
     out["unpriced"] = [
         {
             "day": u.day.isoformat(),
@@ -602,24 +1006,56 @@ def _cells(line: Line) -> list[str]:
         line.status,
     ]
     if line.check == "cost":
+        cells.append(format(line.not_estimable, number) if line.not_estimable else "")
         cells.append(f"{line.unpriced_rows:,}" if line.unpriced_rows else "")
     return cells
 
 
-def _table(header: list[str], body: list[list[str]], text_columns: int) -> list[str]:
+def _table(
+    header: list[str], body: list[list[str]], text_columns: int, trailing_text: int = 0
+) -> list[str]:
+    """Text columns (the first `text_columns` and the last `trailing_text`) left-aligned,
+    numbers right-aligned."""
     widths = [max(len(row[i]) for row in [header, *body]) for i in range(len(header))]
+    numbers = range(text_columns, len(header) - trailing_text)
 
     def fmt(row: list[str]) -> str:
         return "  ".join(
-            v.ljust(w) if i < text_columns else v.rjust(w)
+            v.rjust(w) if i in numbers else v.ljust(w)
             for i, (v, w) in enumerate(zip(row, widths, strict=True))
         ).rstrip()
 
     return [fmt(header), "  ".join("-" * w for w in widths), *(fmt(r) for r in body)]
 
 
+def _set_aside_table(title: str, items: Sequence[SetAside]) -> list[str]:
+    if not items:
+        return []
+    # amount is the fourth column, right-aligned; the reason after it is text again
+    body = [
+        [a.day.isoformat(), a.project_id or "(none)", a.line, f"{a.cost_usd:,.4f}", a.reason]
+        for a in items
+    ]
+    return ["", title, *_table(["day", "project", "line", "amount", "reason"], body, 3, 1)]
+
+
+def _verdict(result: Reconciliation) -> str:
+    if result.ok:
+        return "OK: every line within tolerance"
+    total = len(result.lines)
+    diffs = sum(1 for line in result.lines if line.status == "DIFF")
+    incomplete = sum(1 for line in result.lines if line.status == "INCOMPLETE")
+    parts = []
+    if diffs:
+        parts.append(f"DIFF: {diffs} of {total} lines outside tolerance")
+    if incomplete:
+        parts.append(f"INCOMPLETE: {incomplete} of {total} lines cannot be checked")
+    return "; ".join(parts)
+
+
 def render_table(result: Reconciliation) -> str:
-    """Aligned columns per check, the unpriced usage, the notes and a one-line verdict."""
+    """Aligned columns per check, the cost set aside, the unpriced usage, the notes, the
+    cost totals and a one-line verdict."""
     q, t = result.query, result.tolerance
     out = [
         f"{q.provider} {q.since.isoformat()} .. {q.until.isoformat()} (UTC, end exclusive)"
@@ -638,10 +1074,16 @@ def render_table(result: Reconciliation) -> str:
             header.append("measure")
         header += [left, right, "diff", "diff %", "status"]
         if check == "cost":
-            header.append("unpriced")
+            header += ["not estimable", "unpriced"]
         out += _table(header, [_cells(line) for line in lines], 3 if check == "tokens" else 2)
+    out += _set_aside_table(
+        "reported cost that cannot be estimated (listed, not compared):", result.not_estimable
+    )
+    out += _set_aside_table(
+        "estimates that cannot be checked (their lines are INCOMPLETE):", result.incomplete
+    )
     if result.unpriced:
-        out += ["", "usage rows without a cost (the estimate of their day is incomplete):"]
+        out += ["", "usage rows without a cost (no estimate for them):"]
         body = [
             [
                 u.day.isoformat(),
@@ -654,15 +1096,12 @@ def render_table(result: Reconciliation) -> str:
         ]
         out += _table(["day", "project", "usage_type", "model", "rows"], body, 4)
     out += ["", *(f"note: {n}" for n in result.notes)] if result.notes else []
-    failed = sum(1 for line in result.lines if not line.within)
-    verdict = (
-        "OK: every line within tolerance"
-        if result.ok
-        else f"DIFF: {failed} of {len(result.lines)} lines outside tolerance"
-    )
+    totals = {k: f"${v:,.4f}" for k, v in cost_totals(result).items()}
     out += [
         "",
+        f"cost: estimated {totals['estimated']}; reported {totals['reported']}"
+        f" = comparable {totals['comparable']} + not estimable {totals['not_estimable']}",
         f"tolerance: tokens {t.tokens}; money max(${t.usd}, {t.pct}% of the reference)",
-        verdict,
+        _verdict(result),
     ]
     return "\n".join(out)

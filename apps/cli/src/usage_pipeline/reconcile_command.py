@@ -3,10 +3,10 @@
 Thin: options -> `ReconcileQuery` + `Tolerance` (+ the CSV, read) -> `reconcile()` ->
 table or JSON. The checks and the tolerance rules are documented in `reconcile.py`.
 
-Exit codes: 0 every line within tolerance; 1 some difference passes the tolerance;
-2 bad input (options, dates, CSV file, a selection that cannot be reconciled, a database
-without the schema); 3 the database could not be reached or queried (not a verdict on the
-numbers, so it is kept apart from 1).
+Exit codes: 0 every line OK; 1 some line is a DIFF (a difference passes the tolerance)
+or INCOMPLETE (an estimate that cannot be checked); 2 bad input (options, dates, CSV file,
+a selection that cannot be reconciled, a database without the schema); 3 the database
+could not be reached or queried (not a verdict on the numbers, so it is kept apart from 1).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from typing import Annotated, NoReturn, cast
 
 import asyncpg
 import typer
-from pydantic import ValidationError
 
 from usage_common import (
     ConfigError,
@@ -31,6 +30,7 @@ from usage_common import (
     utc_now,
 )
 
+from .cli_support import err, load_settings
 from .database import database_url
 from .embedded_postgres import EmbeddedPostgresError
 from .reconcile import (
@@ -84,17 +84,8 @@ def load_csv_reader() -> CsvReader:
 
 
 def _fail(message: str, code: int) -> NoReturn:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    err(message)
     raise typer.Exit(code)
-
-
-def _settings() -> Settings:
-    try:
-        return Settings()
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        name = "USAGE_" + str(first["loc"][0]).upper() if first["loc"] else "USAGE_*"
-        _fail(f"invalid configuration {name}: {first['msg']}", EXIT_BAD_INPUT)
 
 
 def _decimal(text: str, option: str) -> Decimal:
@@ -189,12 +180,14 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option("--organization-id", help="only this organization")
         ] = None,
     ) -> None:
-        """Estimated against reported cost per UTC day (and project); with --against-csv,
-        the database against a console export.
+        """Estimated against comparable reported cost per UTC day (and project); with
+        --against-csv, the database against a console export.
 
-        A money line is a DIFF only when its difference passes both --tolerance-usd and
-        --tolerance-pct (of the reported / CSV side). Exit 0 all OK, 1 some DIFF, 2 bad
-        input, 3 database unreachable."""
+        Reported cost an estimate cannot cover (code execution, unknown models, tool
+        calls...) is listed as not estimable, never compared. A money line is a DIFF only
+        when its difference passes both --tolerance-usd and --tolerance-pct (of the
+        comparable reported / CSV side), INCOMPLETE when its estimate cannot be checked.
+        Exit 0 all OK, 1 some DIFF or INCOMPLETE, 2 bad input, 3 database unreachable."""
         try:
             start, end = parse_instant(since), parse_instant(until)
         except ValueError as exc:
@@ -218,7 +211,7 @@ def register(app: typer.Typer) -> None:
                 csv = _read_csv(against_csv, query, kind, load_csv_reader())
         except ConfigError as exc:
             _fail(str(exc), EXIT_BAD_INPUT)
-        settings = _settings()
+        settings = load_settings()
         try:
             result = asyncio.run(_run(settings, query, tolerance, csv))
         except (ConfigError, InvalidPayloadError) as exc:

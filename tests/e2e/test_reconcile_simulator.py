@@ -23,11 +23,13 @@ from usage_common import Provider, Settings
 from usage_pipeline import Pipeline
 from usage_pipeline.cli import app
 from usage_pipeline.reconcile import ReconcileQuery, Reconciliation, Tolerance, reconcile
+from usage_simulator import console_csv
 
 pytestmark = pytest.mark.postgres
 
 SINCE = datetime(2025, 11, 1, tzinfo=UTC)
 UNTIL = datetime(2025, 11, 8, tzinfo=UTC)
+SEED = 42  # the simulator's default, used by --simulate
 PROVIDERS: tuple[Provider, ...] = ("anthropic", "openai")
 CORRUPTED_DAY = date(2025, 11, 3)
 runner = CliRunner()
@@ -139,3 +141,15 @@ def test_a_corrupted_cost_line_is_a_diff_on_its_day(simulated: str) -> None:
     # the tolerance is not what decides: $5 passes both $0.01 and 1% of the day
     assert Decimal(5) * 100 > Decimal(line["comparable"])
     assert run(simulated, "openai")[0] == 0  # the other provider is untouched
+
+
+@pytest.mark.parametrize("provider", ["anthropic", "openai"])
+def test_the_console_usage_export_matches_the_api_data_to_the_token(
+    simulated: str, provider: Provider, tmp_path: Path
+) -> None:
+    export = tmp_path / f"{provider}_usage.csv"
+    export.write_text(console_csv(provider, "usage", SINCE, UNTIL, SEED), encoding="utf-8")
+    code, body = run(simulated, provider, "--against-csv", str(export))
+    assert code == 0, body
+    assert body["tokens"], "no token lines were compared"
+    assert all(r["status"] == "OK" and r["database"] == r["csv"] for r in body["tokens"])

@@ -9,7 +9,7 @@ from faststream.kafka import KafkaBroker
 
 from usage_common import Settings, UsageEvent, dedupe_key, encode
 from usage_testing import wait_for
-from usage_transport import KafkaPublisher, Message, consumer_lag, ensure_topics
+from usage_transport import KafkaPublisher, LagReader, Message, ensure_topics
 from usage_writer import PostgresStorage, StorageError, UpsertStats, apply_migrations
 from usage_writer import app as writer_app
 
@@ -54,9 +54,8 @@ class FailingOnce:
             raise StorageError("simulated outage")
         if self.lag_at_retry is None:
             group = writer_app.group_id(self.settings)
-            self.lag_at_retry = await consumer_lag(
-                self.bootstrap, group, self.settings.topic_events
-            )
+            async with LagReader(self.bootstrap) as lag:
+                self.lag_at_retry = await lag.of(group, self.settings.topic_events)
         return await self.inner.upsert(events)
 
 
@@ -94,10 +93,12 @@ async def test_failed_batch_is_not_acknowledged_and_is_delivered_again(
     try:
         group = writer_app.group_id(settings)
 
-        async def drained() -> bool:
-            return await consumer_lag(kafka_bootstrap, group, settings.topic_events) == 0
+        async with LagReader(kafka_bootstrap) as lag:
 
-        await wait_for(drained, timeout=60, message="writer never committed its offsets")
+            async def drained() -> bool:
+                return await lag.of(group, settings.topic_events) == 0
+
+            await wait_for(drained, timeout=60, message="writer never committed its offsets")
     finally:
         await broker.stop()
         await real.close()

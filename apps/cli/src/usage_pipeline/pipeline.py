@@ -38,9 +38,9 @@ from usage_simulator import SimulatorConfig, SimulatorServer
 from usage_transport import (
     InProcessBus,
     KafkaPublisher,
+    LagReader,
     Message,
     Publisher,
-    consumer_lag,
     ensure_topics,
     make_broker,
 )
@@ -236,10 +236,11 @@ class Pipeline:
         ]
         # In order: once the normalizer has committed everything, every event it will
         # produce is already in the events topic, so the writer's lag is final.
-        for group, topic in stages:
-            # Lag lives in the broker: there is no event to await, so poll it.
-            while await consumer_lag(s.kafka_bootstrap_servers, group, topic) > 0:  # noqa: ASYNC110
-                await asyncio.sleep(0.2)
+        async with LagReader(s.kafka_bootstrap_servers) as lag:
+            for group, topic in stages:
+                # Lag lives in the broker: there is no event to await, so poll it.
+                while await lag.of(group, topic) > 0:  # noqa: ASYNC110
+                    await asyncio.sleep(0.2)
 
     async def run_forever(self, stop: asyncio.Event) -> None:
         credentials = credentials_from_settings(self.settings)

@@ -8,16 +8,14 @@ from collections.abc import Iterable
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError, UnknownTopicOrPartitionError
 from faststream.kafka import KafkaBroker
 
 from usage_common import InfrastructureError, Settings
 
 from ._base import Message
 
-__all__ = ["KafkaPublisher", "consumer_lag", "ensure_topics", "make_broker"]
-
-_UNKNOWN_TOPIC = 3
+__all__ = ["KafkaPublisher", "LagReader", "ensure_topics", "make_broker"]
 
 
 def make_broker(settings: Settings) -> KafkaBroker:
@@ -73,31 +71,53 @@ async def ensure_topics(bootstrap: str, topics: Iterable[str], partitions: int) 
         await admin.close()
 
 
-async def consumer_lag(bootstrap: str, group_id: str, topic: str) -> int:
-    """Records in `topic` not yet committed by `group_id` (0 when fully drained)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    try:
-        await admin.start()
-        await consumer.start()
-        # Ask the broker, not the client's metadata cache: an empty cache would read as
-        # "no partitions, nothing to do" and end a drain too early.
-        [described] = await admin.describe_topics([topic])
-        if described["error_code"] == _UNKNOWN_TOPIC:
-            return 0
-        if described["error_code"]:
-            raise InfrastructureError(f"cannot describe {topic}: error {described['error_code']}")
-        tps = sorted(TopicPartition(topic, p["partition"]) for p in described["partitions"])
-        ends = await consumer.end_offsets(tps)
-        committed = await admin.list_consumer_group_offsets(group_id, partitions=tps)
+class LagReader:
+    """Reads how far consumer groups are behind, over one admin client and one consumer
+    (open it once for a whole drain, not once per poll).
+
+    Usage:
+        async with LagReader(bootstrap) as lag:
+            await lag.of("usage-pipeline-writer", "usage.events.v1")
+    """
+
+    def __init__(self, bootstrap: str) -> None:
+        self._bootstrap = bootstrap
+        self._admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+        self._consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+
+    async def __aenter__(self) -> LagReader:
+        try:
+            await self._admin.start()
+            await self._consumer.start()
+        except KafkaError as exc:
+            await self.__aexit__()
+            raise InfrastructureError(f"cannot reach Kafka at {self._bootstrap}: {exc!r}") from exc
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self._consumer.stop()
+        await self._admin.close()
+
+    async def of(self, group_id: str, topic: str) -> int:
+        """Records in `topic` not yet committed by `group_id` (0 when fully drained)."""
+        try:
+            # Ask the broker, not the client's metadata cache: an empty cache would read as
+            # "no partitions, nothing to do" and end a drain too early.
+            [described] = await self._admin.describe_topics([topic])
+            if described["error_code"] == UnknownTopicOrPartitionError.errno:
+                return 0
+            if described["error_code"]:
+                raise InfrastructureError(
+                    f"cannot describe {topic}: error {described['error_code']}"
+                )
+            tps = sorted(TopicPartition(topic, p["partition"]) for p in described["partitions"])
+            ends = await self._consumer.end_offsets(tps)
+            committed = await self._admin.list_consumer_group_offsets(group_id, partitions=tps)
+        except KafkaError as exc:
+            raise InfrastructureError(f"cannot read consumer lag: {exc!r}") from exc
         lag = 0
         for tp in tps:
             meta = committed.get(tp)
             done = meta.offset if meta is not None and meta.offset >= 0 else 0
             lag += max(ends[tp] - done, 0)
         return lag
-    except KafkaError as exc:
-        raise InfrastructureError(f"cannot read consumer lag on {bootstrap}: {exc!r}") from exc
-    finally:
-        await consumer.stop()
-        await admin.close()

@@ -22,9 +22,10 @@ class InProcessBus:
     Usage:
         bus = InProcessBus()
         bus.subscribe("usage.raw.v1", handle_raw_batch, max_batch=1)
-        async with bus.running():
-            await bus.publish_many([...])
-            await bus.drain()
+        await bus.start()
+        await bus.publish_many([...])
+        await bus.drain()
+        await bus.stop()
 
     A handler receives a list of messages; when it raises, the same messages are handed to
     it again after a pause, like an unacknowledged Kafka batch (nothing is lost). The
@@ -38,7 +39,6 @@ class InProcessBus:
         self._tasks: list[asyncio.Task[None]] = []
         self._retry_delay = retry_delay
         self._on_error = on_error
-        self.published: dict[str, int] = {}
 
     def _queue(self, topic: str) -> asyncio.Queue[Message]:
         return self._queues.setdefault(topic, asyncio.Queue())
@@ -48,7 +48,6 @@ class InProcessBus:
 
     async def publish_many(self, messages: list[Message]) -> None:
         for message in messages:
-            self.published[message.topic] = self.published.get(message.topic, 0) + 1
             self._queue(message.topic).put_nowait(message)
 
     async def start(self) -> None:

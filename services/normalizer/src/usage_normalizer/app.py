@@ -7,8 +7,6 @@ infrastructure failure it is rewound (nack) and retried after a backoff.
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections.abc import Awaitable, Callable
 
 from faststream import AckPolicy
@@ -16,13 +14,12 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
 from usage_common import Settings
-from usage_transport import InProcessBus, Message, Publisher
+from usage_transport import AckAfterWork, InProcessBus, Message, Publisher
 
 from .normalize import NormalizeResult, Topics, normalize_message
 
 __all__ = ["attach_in_process", "group_id", "make_handler", "register_kafka"]
 
-log = logging.getLogger(__name__)
 
 Observer = Callable[[NormalizeResult], None]
 
@@ -68,7 +65,7 @@ def register_kafka(
     on_error: Callable[[Exception], None] | None = None,
 ) -> None:
     handle = make_handler(settings, publisher, observe)
-    failures = 0
+    work = AckAfterWork("normalizer", handle, on_error)
 
     @broker.subscriber(
         settings.topic_raw,
@@ -77,18 +74,4 @@ def register_kafka(
         ack_policy=AckPolicy.MANUAL,
     )
     async def on_raw(msg: KafkaMessage) -> None:
-        nonlocal failures
-        record = msg.raw_message
-        value = record[0].value if isinstance(record, tuple) else record.value
-        try:
-            await handle([value])
-        except Exception as exc:
-            failures += 1
-            if on_error:
-                on_error(exc)
-            log.exception("normalizer: publishing failed; message will be retried")
-            await msg.nack()
-            await asyncio.sleep(min(30.0, 0.5 * 2 ** min(failures, 6)))
-            return
-        failures = 0
-        await msg.ack()
+        await work(msg)

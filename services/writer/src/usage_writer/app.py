@@ -7,8 +7,6 @@ rewound (nack) and the batch comes again after a backoff.
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections.abc import Awaitable, Callable
 
 from faststream import AckPolicy
@@ -16,14 +14,13 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
 from usage_common import Settings
-from usage_transport import InProcessBus, Message, Publisher
+from usage_transport import AckAfterWork, InProcessBus, Message, Publisher
 
 from .sink import WriteResult, write_batch
 from .storage import Storage
 
 __all__ = ["attach_in_process", "group_id", "make_handler", "register_kafka"]
 
-log = logging.getLogger(__name__)
 
 Observer = Callable[[WriteResult], None]
 
@@ -69,7 +66,7 @@ def register_kafka(
     on_error: Callable[[Exception], None] | None = None,
 ) -> None:
     handle = make_handler(settings, storage, publisher, observe)
-    failures = 0
+    work = AckAfterWork("writer", handle, on_error)
 
     @broker.subscriber(
         settings.topic_events,
@@ -81,17 +78,4 @@ def register_kafka(
         batch_timeout_ms=settings.writer_batch_timeout_ms,
     )
     async def on_events(msg: KafkaMessage) -> None:
-        nonlocal failures
-        records = msg.raw_message if isinstance(msg.raw_message, tuple) else (msg.raw_message,)
-        try:
-            await handle([r.value for r in records])
-        except Exception as exc:
-            failures += 1
-            if on_error:
-                on_error(exc)
-            log.exception("writer: batch of %d failed; it will be delivered again", len(records))
-            await msg.nack()  # rewinds every partition of the batch to its first record
-            await asyncio.sleep(min(30.0, 0.5 * 2 ** min(failures, 6)))
-            return
-        failures = 0
-        await msg.ack()  # offsets only after the DB commit
+        await work(msg)

@@ -6,6 +6,7 @@ only place that knows SQL or asyncpg. asyncpg errors are translated to `StorageE
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from .tables import TABLES, Event, TableSpec
 __all__ = ["PostgresStorage", "Storage", "UpsertStats"]
 
 
+@functools.cache
 def _upsert_sql(spec: TableSpec) -> str:
     names = [c for c, _ in spec.columns]
     args = ", ".join(
@@ -38,6 +40,7 @@ def _upsert_sql(spec: TableSpec) -> str:
     )
 
 
+@functools.cache
 def _existing_sql(spec: TableSpec) -> str:
     """Read in the same transaction before the upsert: which keys exist already, and which
     of them hold a later fetch. (xmax = 0, the usual inserted-or-updated trick, cannot be

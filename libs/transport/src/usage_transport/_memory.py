@@ -39,6 +39,11 @@ class InProcessBus:
         self._tasks: list[asyncio.Task[None]] = []
         self._retry_delay = retry_delay
         self._on_error = on_error
+        # Messages published to a consumed topic and not yet handled. A handler publishes
+        # onward before its own batch counts as done, so this reaches 0 only when idle.
+        self._pending = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
 
     def _queue(self, topic: str) -> asyncio.Queue[Message]:
         return self._queues.setdefault(topic, asyncio.Queue())
@@ -47,7 +52,11 @@ class InProcessBus:
         self._subs.append((topic, handler, max_batch))
 
     async def publish_many(self, messages: list[Message]) -> None:
+        consumed = {topic for topic, _, _ in self._subs}
         for message in messages:
+            if message.topic in consumed:
+                self._pending += 1
+                self._idle.clear()
             self._queue(message.topic).put_nowait(message)
 
     async def start(self) -> None:
@@ -63,19 +72,8 @@ class InProcessBus:
     async def drain(self, limit_seconds: float | None = None) -> None:
         """Return once every published message has been handled, transitively."""
 
-        consumed = {topic for topic, _, _ in self._subs}
-
-        async def settle() -> None:
-            # Handlers publish onward, so one pass is not enough: repeat until all are idle.
-            # Topics nobody consumes here (the DLQ) are not waited for.
-            while True:
-                queues = [q for t, q in self._queues.items() if t in consumed]
-                for queue in queues:
-                    await queue.join()
-                if all(q.empty() and q._unfinished_tasks == 0 for q in queues):  # type: ignore[attr-defined]
-                    return
-
-        await asyncio.wait_for(settle(), limit_seconds)
+        # Topics nobody consumes here (the DLQ) are not waited for.
+        await asyncio.wait_for(self._idle.wait(), limit_seconds)
 
     async def _consume(self, topic: str, handler: BatchHandler, max_batch: int) -> None:
         queue = self._queue(topic)
@@ -95,5 +93,6 @@ class InProcessBus:
                     if self._on_error:
                         self._on_error(topic, exc)
                     await asyncio.sleep(self._retry_delay)
-            for _ in batch:
-                queue.task_done()
+            self._pending -= len(batch)
+            if self._pending == 0:
+                self._idle.set()

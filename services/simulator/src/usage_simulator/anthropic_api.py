@@ -19,12 +19,11 @@ from starlette.responses import JSONResponse
 from .anthropic_http import (
     FAST_MODE_BETA,
     authenticate,
+    bad_request,
     betas,
-    error,
-    fault_response,
-    parse_rfc3339,
+    parse_window,
+    render_page,
     request_id_header,
-    timestamp,
 )
 from .buckets import snap
 from .catalogue import (
@@ -33,20 +32,19 @@ from .catalogue import (
     ANTHROPIC_INFERENCE_GEOS,
     ANTHROPIC_SERVICE_TIERS,
     ANTHROPIC_SPEEDS,
-    Dimension,
 )
 from .config import SimulatorConfig
 from .data import Row
 from .errors import BadRequestError
 from .pages import UsagePage, build_page
-from .query import UsageQuery, list_param, parse_group_by, parse_limit, parse_width
+from .query import Filter, UsageQuery, parse_filters, parse_group_by, parse_limit, parse_width
 
-__all__ = ["FAST_MODE_BETA", "PATH", "fault_response", "parse_query", "render", "respond"]
+__all__ = ["PATH", "parse_query", "render", "respond"]
 
 PATH = "/v1/organizations/usage_report/messages"
 
 # Array filter parameter -> (dimension, accepted values or None for free text).
-_FILTERS: dict[str, tuple[str, frozenset[str] | None]] = {
+_FILTERS: dict[str, Filter] = {
     "api_key_ids": ("api_key_id", None),
     "workspace_ids": ("workspace_id", None),
     "models": ("model", None),
@@ -57,8 +55,8 @@ _FILTERS: dict[str, tuple[str, frozenset[str] | None]] = {
     "service_account_ids": ("service_account_id", None),
     "speeds": ("speed", ANTHROPIC_SPEEDS),
 }
-_BETA_ONLY = {"speed", "speeds"}
 _NEEDS_BETA = f"requires the anthropic-beta header {FAST_MODE_BETA}"
+_BETA_ONLY = {"speeds": _NEEDS_BETA}
 _DIMENSION_FIELDS = tuple(name for name in ANTHROPIC_DIMENSIONS if name != "speed")
 
 
@@ -72,21 +70,14 @@ def respond(headers: Headers, params: QueryParams, config: SimulatorConfig) -> J
         query = parse_query(params, fast_mode_beta=beta)
         page = build_page(query, seed=config.seed, now=config.now())
     except BadRequestError as exc:
-        return error(400, "invalid_request_error", str(exc))
+        return bad_request(exc)
     return JSONResponse(render(page, fast_mode_beta=beta), headers=request_id_header())
 
 
 def parse_query(params: QueryParams, *, fast_mode_beta: bool = False) -> UsageQuery:
     width = parse_width(params)
     limit = parse_limit(params, width)
-    raw_start = params.get("starting_at")
-    if raw_start is None:
-        raise BadRequestError("starting_at", "field required")
-    starting_at = parse_rfc3339("starting_at", raw_start)
-    raw_end = params.get("ending_at")
-    ending_at = None if raw_end is None else parse_rfc3339("ending_at", raw_end)
-    if ending_at is not None and ending_at <= starting_at:
-        raise BadRequestError("ending_at", "must be after starting_at")
+    starting_at, ending_at = parse_window(params)
     forbidden = {} if fast_mode_beta else {"speed": f"'speed' {_NEEDS_BETA}"}
     group_by = parse_group_by(params, ANTHROPIC_DIMENSIONS, forbidden=forbidden)
     return UsageQuery(
@@ -96,40 +87,13 @@ def parse_query(params: QueryParams, *, fast_mode_beta: bool = False) -> UsageQu
         width=width,
         limit=limit,
         group_by=group_by,
-        filters=_parse_filters(params, fast_mode_beta=fast_mode_beta),
+        filters=parse_filters(params, _FILTERS, refused=None if fast_mode_beta else _BETA_ONLY),
         page=params.get("page"),
     )
 
 
 def render(page: UsagePage, *, fast_mode_beta: bool = False) -> dict[str, Any]:
-    return {
-        "data": [
-            {
-                "starting_at": timestamp(bucket.start),
-                "ending_at": timestamp(bucket.end),
-                "results": [_result(row, fast_mode_beta) for row in bucket.rows],
-            }
-            for bucket in page.buckets
-        ],
-        "has_more": page.has_more,
-        "next_page": page.next_page,
-    }
-
-
-def _parse_filters(params: QueryParams, *, fast_mode_beta: bool) -> dict[str, frozenset[Dimension]]:
-    filters: dict[str, frozenset[Dimension]] = {}
-    for param, (dimension, accepted) in _FILTERS.items():
-        values = list_param(params, param)
-        if not values:
-            continue
-        if param in _BETA_ONLY and not fast_mode_beta:
-            raise BadRequestError(f"{param}[]", _NEEDS_BETA)
-        for value in values:
-            if accepted is not None and value not in accepted:
-                allowed = ", ".join(sorted(accepted))
-                raise BadRequestError(f"{param}[]", f"unknown value {value!r}; allowed: {allowed}")
-        filters[dimension] = frozenset(values)
-    return filters
+    return render_page(page, lambda row: _result(row, fast_mode_beta))
 
 
 def _result(row: Row, fast_mode_beta: bool) -> dict[str, Any]:

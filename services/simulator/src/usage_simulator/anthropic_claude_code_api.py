@@ -18,7 +18,7 @@ from typing import Any
 from starlette.datastructures import Headers, QueryParams
 from starlette.responses import JSONResponse
 
-from .anthropic_http import authenticate, error, request_id_header
+from .anthropic_http import authenticate, bad_request, request_id_header
 from .catalogue import ORGANIZATION
 from .claude_code import ClaudeCodeRecord, claude_code_records
 from .config import SimulatorConfig
@@ -40,12 +40,12 @@ def respond(headers: Headers, params: QueryParams, config: SimulatorConfig) -> J
     try:
         day, limit, offset, fingerprint = _parse(params)
     except BadRequestError as exc:
-        return error(400, "invalid_request_error", str(exc))
+        return bad_request(exc)
     now = config.now()
     ended = datetime.combine(day, datetime.min.time(), UTC) + timedelta(days=1) <= now
     records = claude_code_records(day, config.seed) if ended else []
     if offset > len(records):
-        return error(400, "invalid_request_error", "page: page token does not belong to this query")
+        return bad_request(BadRequestError("page", "page token does not belong to this query"))
     chunk = records[offset : offset + limit]
     next_offset = offset + len(chunk)
     has_more = next_offset < len(records)

@@ -25,11 +25,11 @@ from starlette.responses import JSONResponse
 from .anthropic_http import (
     FAST_MODE_BETA,
     authenticate,
+    bad_request,
     betas,
-    error,
-    parse_rfc3339,
+    parse_window,
+    render_page,
     request_id_header,
-    timestamp,
 )
 from .buckets import snap
 from .config import SimulatorConfig
@@ -65,21 +65,14 @@ def respond(headers: Headers, params: QueryParams, config: SimulatorConfig) -> J
         query = parse_query(params)
         page = build_cost_page(query, seed=config.seed, now=config.now())
     except BadRequestError as exc:
-        return error(400, "invalid_request_error", str(exc))
+        return bad_request(exc)
     return JSONResponse(render(page, fast_mode_beta=beta), headers=request_id_header())
 
 
 def parse_query(params: QueryParams) -> UsageQuery:
     width = parse_width(params, ("1d",))
     limit = parse_limit(params, width, limits=LIMITS)
-    raw_start = params.get("starting_at")
-    if raw_start is None:
-        raise BadRequestError("starting_at", "field required")
-    starting_at = parse_rfc3339("starting_at", raw_start)
-    raw_end = params.get("ending_at")
-    ending_at = None if raw_end is None else parse_rfc3339("ending_at", raw_end)
-    if ending_at is not None and ending_at <= starting_at:
-        raise BadRequestError("ending_at", "must be after starting_at")
+    starting_at, ending_at = parse_window(params)
     return UsageQuery(
         provider="anthropic",
         endpoint=ENDPOINT,
@@ -93,18 +86,7 @@ def parse_query(params: QueryParams) -> UsageQuery:
 
 
 def render(page: Page[CostRow], *, fast_mode_beta: bool = False) -> dict[str, Any]:
-    return {
-        "data": [
-            {
-                "starting_at": timestamp(bucket.start),
-                "ending_at": timestamp(bucket.end),
-                "results": [_result(row, fast_mode_beta) for row in bucket.rows],
-            }
-            for bucket in page.buckets
-        ],
-        "has_more": page.has_more,
-        "next_page": page.next_page,
-    }
+    return render_page(page, lambda row: _result(row, fast_mode_beta))
 
 
 def _result(row: CostRow, fast_mode_beta: bool) -> dict[str, Any]:

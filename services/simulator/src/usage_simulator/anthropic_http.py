@@ -10,22 +10,30 @@ from __future__ import annotations
 import hmac
 import re
 import secrets
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
-from starlette.datastructures import Headers
+from starlette.datastructures import Headers, QueryParams
 from starlette.responses import JSONResponse
 
 from .config import SimulatorConfig
 from .errors import BadRequestError
 from .faults import FaultPlan
+from .pages import Page
+
+R = TypeVar("R")
 
 __all__ = [
     "FAST_MODE_BETA",
     "authenticate",
+    "bad_request",
     "betas",
     "error",
     "fault_response",
     "parse_rfc3339",
+    "parse_window",
+    "render_page",
     "request_id_header",
     "timestamp",
 ]
@@ -71,13 +79,46 @@ def parse_rfc3339(param: str, value: str) -> datetime:
         raise BadRequestError(param, f"not a valid timestamp: {value!r}") from None
 
 
+def parse_window(params: QueryParams) -> tuple[datetime, datetime | None]:
+    """(starting_at, ending_at): start required, end optional and after start."""
+    raw_start = params.get("starting_at")
+    if raw_start is None:
+        raise BadRequestError("starting_at", "field required")
+    starting_at = parse_rfc3339("starting_at", raw_start)
+    raw_end = params.get("ending_at")
+    ending_at = None if raw_end is None else parse_rfc3339("ending_at", raw_end)
+    if ending_at is not None and ending_at <= starting_at:
+        raise BadRequestError("ending_at", "must be after starting_at")
+    return starting_at, ending_at
+
+
 def timestamp(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def render_page(page: Page[R], result: Callable[[R], dict[str, Any]]) -> dict[str, Any]:
+    """A page body: buckets with RFC 3339 bounds, each row through `result`."""
+    return {
+        "data": [
+            {
+                "starting_at": timestamp(bucket.start),
+                "ending_at": timestamp(bucket.end),
+                "results": [result(row) for row in bucket.rows],
+            }
+            for bucket in page.buckets
+        ],
+        "has_more": page.has_more,
+        "next_page": page.next_page,
+    }
 
 
 def fault_response(plan: FaultPlan) -> JSONResponse:
     kind, message = _FAULT_ERRORS.get(plan.status, ("api_error", "Internal server error"))
     return error(plan.status, kind, message, retry_after=plan.retry_after)
+
+
+def bad_request(exc: BadRequestError) -> JSONResponse:
+    return error(400, "invalid_request_error", str(exc))
 
 
 def request_id_header() -> dict[str, str]:

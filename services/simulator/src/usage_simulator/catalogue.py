@@ -43,8 +43,6 @@ __all__ = [
     "Combo",
     "Dimension",
     "Provider",
-    "combos_for",
-    "dimensions_for",
 ]
 
 Provider = Literal["anthropic", "openai"]
@@ -432,11 +430,3 @@ MODEL_DISPLAY_NAMES: Mapping[str, str] = MappingProxyType(
     }
 )
 """Anthropic model id -> the display name the Console cost export uses."""
-
-
-def combos_for(provider: Provider) -> tuple[Combo, ...]:
-    return ANTHROPIC_COMBOS if provider == "anthropic" else OPENAI_COMBOS
-
-
-def dimensions_for(provider: Provider) -> tuple[str, ...]:
-    return ANTHROPIC_DIMENSIONS if provider == "anthropic" else OPENAI_DIMENSIONS

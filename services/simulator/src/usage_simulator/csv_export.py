@@ -43,9 +43,11 @@ from .catalogue import (
     ANTHROPIC_API_KEYS,
     ANTHROPIC_WORKSPACES,
     DEFAULT_WORKSPACE_NAME,
+    OPENAI_DIMENSIONS,
     OPENAI_PROJECTS,
     OPENAI_USERS,
     ORGANIZATION,
+    ApiKey,
     Dimension,
     Provider,
 )
@@ -284,13 +286,13 @@ def _anthropic_cost_rows(
 def _anthropic_cost_cells(line: CostLine) -> dict[str, str]:
     dims = line.dims
     key_id = dims["api_key_id"]
-    key = ANTHROPIC_API_KEYS.get(str(key_id)) if key_id is not None else None
+    key = _api_key(key_id)
     context = dims["context_window"]
     return {
         "usage_date_utc": line.day.date().isoformat(),
         "model": _text(dims["model_name"]),
         "workspace": _workspace_name(dims["workspace_id"]),
-        "api_key": "" if key is None else key.name,
+        "api_key": _key_name(key_id),
         "usage_type": _text(dims["usage_type_csv"]),
         "context_window": "" if context is None else _CONTEXT_WINDOWS[str(context)],
         "token_type": _TOKEN_TYPES.get(_text(dims["token_type"]), ""),
@@ -304,7 +306,7 @@ def _anthropic_cost_cells(line: CostLine) -> dict[str, str]:
 
 def _openai_usage(header: tuple[str, ...], since: datetime, until: datetime, seed: int) -> str:
     names = metric_names("openai")
-    dimension_columns = ("project_id", "user_id", "api_key_id", "model", "batch", "service_tier")
+    dimension_columns = OPENAI_DIMENSIONS
     key_columns = [c for c in header if c in dimension_columns]
     sum_columns = [c for c in header if c not in dimension_columns and c not in _OPENAI_TIME]
     days: dict[datetime, dict[Key, Sums]] = {}
@@ -315,7 +317,11 @@ def _openai_usage(header: tuple[str, ...], since: datetime, until: datetime, see
         values = [Decimal(metrics[c]) for c in sum_columns]
         groups = days.setdefault(snap(record.at, "1d"), {})
         _accumulate(groups, tuple(cells[c] for c in key_columns), values)
-    return _openai_file(header, since, until, days, key_columns, sum_columns, _float_text)
+
+    def row_cells(key: Key, sums: Mapping[str, Decimal]) -> dict[str, str]:
+        return _named_cells(key_columns, key, sums, _float_text)
+
+    return _openai_rows_file(header, since, until, days, sum_columns, row_cells)
 
 
 def _openai_cost(header: tuple[str, ...], since: datetime, until: datetime, seed: int) -> str:
@@ -349,23 +355,6 @@ def _openai_cost(header: tuple[str, ...], since: datetime, until: datetime, seed
         out["project_name"] = OPENAI_PROJECTS.get(project, "")
         out["user_email"] = OPENAI_USERS.get(user, "")
         out["api_source"] = "api" if named.get("api_key_id") else ""
-        return out
-
-    return _openai_rows_file(header, since, until, days, sum_columns, cells)
-
-
-def _openai_file(
-    header: tuple[str, ...],
-    since: datetime,
-    until: datetime,
-    days: Mapping[datetime, Mapping[Key, Sums]],
-    key_columns: Sequence[str],
-    sum_columns: Sequence[str],
-    number: Callable[[Decimal], str],
-) -> str:
-    def cells(key: Key, sums: Mapping[str, Decimal]) -> dict[str, str]:
-        out = dict(zip(key_columns, key, strict=True))
-        out.update((name, number(value)) for name, value in sums.items())
         return out
 
     return _openai_rows_file(header, since, until, days, sum_columns, cells)
@@ -436,10 +425,22 @@ def _rows(
 ) -> list[list[str]]:
     rows = []
     for key, values in sorted(groups.items()):
-        cells = dict(zip(key_columns, key, strict=True))
-        cells.update((c, number(v)) for c, v in zip(sum_columns, values, strict=True))
+        sums = dict(zip(sum_columns, values, strict=True))
+        cells = _named_cells(key_columns, key, sums, number)
         rows.append([cells[c] for c in header])
     return rows
+
+
+def _named_cells(
+    key_columns: Sequence[str],
+    key: Key,
+    sums: Mapping[str, Decimal],
+    number: Callable[[Decimal], str],
+) -> dict[str, str]:
+    """Column -> cell for one group: its key values, then its sums written by `number`."""
+    cells = dict(zip(key_columns, key, strict=True))
+    cells.update((name, number(value)) for name, value in sums.items())
+    return cells
 
 
 def _write(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
@@ -450,8 +451,12 @@ def _write(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     return out.getvalue()
 
 
+def _api_key(key_id: Dimension) -> ApiKey | None:
+    return None if key_id is None else ANTHROPIC_API_KEYS.get(str(key_id))
+
+
 def _key_name(key_id: Dimension) -> str:
-    key = ANTHROPIC_API_KEYS.get(str(key_id)) if key_id is not None else None
+    key = _api_key(key_id)
     return "" if key is None else key.name
 
 

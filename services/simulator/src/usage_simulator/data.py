@@ -29,7 +29,6 @@ from .digests import digest
 
 __all__ = [
     "ANTHROPIC_METRICS",
-    "ANTHROPIC_TOTALS",
     "OPENAI_METRICS",
     "OPENAI_TOTALS",
     "Filters",
@@ -48,7 +47,6 @@ __all__ = [
 Filters = Mapping[str, Collection[Dimension]]
 """Dimension name -> accepted values; a record passes if every filter accepts it."""
 
-ANTHROPIC_TOTALS = ANTHROPIC_METRICS
 OPENAI_TOTALS: tuple[str, ...] = (
     "input_tokens",
     "input_cached_tokens",
@@ -176,7 +174,7 @@ def expected_totals(
     input_uncached_tokens, output_tokens, num_model_requests.
     """
     sums = expected_usage_totals(provider, None, since, until, seed)
-    wanted = ANTHROPIC_TOTALS if provider == "anthropic" else OPENAI_TOTALS
+    wanted = ANTHROPIC_METRICS if provider == "anthropic" else OPENAI_TOTALS
     return {name: sums[name] for name in wanted}
 
 

@@ -20,16 +20,15 @@ from typing import Any
 from starlette.datastructures import Headers, QueryParams
 from starlette.responses import JSONResponse
 
-from .buckets import snap, to_unix
-from .catalogue import Dimension
+from .buckets import snap
 from .config import SimulatorConfig
 from .data import Row
 from .datasets import dataset_for
 from .errors import BadRequestError
 from .openai_endpoints import CONTEXT_LEVELS, IMAGE_SIZES, IMAGE_SOURCES
-from .openai_http import authenticate, bad_request, fault_response, parse_window
+from .openai_http import authenticate, bad_request, parse_window, render_page
 from .pages import UsagePage, build_page
-from .query import UsageQuery, list_param, parse_group_by, parse_limit, parse_width
+from .query import Filter, UsageQuery, parse_filters, parse_group_by, parse_limit, parse_width
 
 __all__ = [
     "ENDPOINTS",
@@ -37,7 +36,6 @@ __all__ = [
     "RESULT_OBJECT",
     "USAGE_PREFIX",
     "UsageEndpoint",
-    "fault_response",
     "parse_query",
     "render",
     "respond",
@@ -47,8 +45,6 @@ USAGE_PREFIX = "/v1/organization/usage/"
 PATH = USAGE_PREFIX + "completions"
 RESULT_OBJECT = "organization.usage.completions.result"
 
-# Array filter parameter -> (dimension, accepted values or None for free text).
-Filter = tuple[str, frozenset[str] | None]
 _PROJECT: dict[str, Filter] = {"project_ids": ("project_id", None)}
 _OWNED: dict[str, Filter] = {
     **_PROJECT,
@@ -141,16 +137,7 @@ def parse_query(params: QueryParams, spec: UsageEndpoint = ENDPOINTS["completion
     width = parse_width(params)
     limit = parse_limit(params, width)
     start_time, end_time = parse_window(params)
-    filters: dict[str, frozenset[Dimension]] = {}
-    for param, (dimension, accepted) in spec.filters.items():
-        values = list_param(params, param)
-        if not values:
-            continue
-        for value in values:
-            if accepted is not None and value not in accepted:
-                allowed = ", ".join(sorted(accepted))
-                raise BadRequestError(f"{param}[]", f"unknown value {value!r}; allowed: {allowed}")
-        filters[dimension] = frozenset(values)
+    filters = parse_filters(params, spec.filters)
     batch = params.get("batch")
     if spec.batch_filter and batch is not None:
         if batch.lower() not in ("true", "false"):
@@ -172,23 +159,9 @@ def parse_query(params: QueryParams, spec: UsageEndpoint = ENDPOINTS["completion
 
 def render(page: UsagePage, spec: UsageEndpoint = ENDPOINTS["completions"]) -> dict[str, Any]:
     dataset = dataset_for("openai", spec.name)
-    return {
-        "object": "page",
-        "data": [
-            {
-                "object": "bucket",
-                "start_time": to_unix(bucket.start),
-                "end_time": to_unix(bucket.end),
-                "results": [
-                    _result(row, spec.result_object, dataset.metrics, dataset.dimensions)
-                    for row in bucket.rows
-                ],
-            }
-            for bucket in page.buckets
-        ],
-        "has_more": page.has_more,
-        "next_page": page.next_page,
-    }
+    return render_page(
+        page, lambda row: _result(row, spec.result_object, dataset.metrics, dataset.dimensions)
+    )
 
 
 def _result(

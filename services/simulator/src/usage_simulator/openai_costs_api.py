@@ -17,15 +17,14 @@ from typing import Any
 from starlette.datastructures import Headers, QueryParams
 from starlette.responses import JSONResponse
 
-from .buckets import snap, to_unix
-from .catalogue import Dimension
+from .buckets import snap
 from .config import SimulatorConfig
 from .costs import OPENAI_COST_GROUPS, CostRow
 from .errors import BadRequestError
 from .exact_json import ExactJSONResponse
-from .openai_http import authenticate, bad_request, parse_window
+from .openai_http import authenticate, bad_request, parse_window, render_page
 from .pages import Page, build_cost_page
-from .query import UsageQuery, list_param, parse_group_by, parse_limit, parse_width
+from .query import Filter, UsageQuery, parse_filters, parse_group_by, parse_limit, parse_width
 
 __all__ = ["ENDPOINT", "LIMITS", "PATH", "RESULT_OBJECT", "parse_query", "render", "respond"]
 
@@ -34,7 +33,10 @@ ENDPOINT = "costs"
 RESULT_OBJECT = "organization.costs.result"
 LIMITS = (7, 180)
 _GROUP_BY = tuple(OPENAI_COST_GROUPS)
-_FILTERS = {"project_ids": "project_id", "api_key_ids": "api_key_id"}
+_FILTERS: dict[str, Filter] = {
+    "project_ids": ("project_id", None),
+    "api_key_ids": ("api_key_id", None),
+}
 
 
 def respond(headers: Headers, params: QueryParams, config: SimulatorConfig) -> JSONResponse:
@@ -53,11 +55,6 @@ def parse_query(params: QueryParams) -> UsageQuery:
     width = parse_width(params, ("1d",))
     limit = parse_limit(params, width, limits=LIMITS)
     start_time, end_time = parse_window(params)
-    filters: dict[str, frozenset[Dimension]] = {}
-    for param, dimension in _FILTERS.items():
-        values = list_param(params, param)
-        if values:
-            filters[dimension] = frozenset(values)
     return UsageQuery(
         provider="openai",
         endpoint=ENDPOINT,
@@ -66,26 +63,13 @@ def parse_query(params: QueryParams) -> UsageQuery:
         width=width,
         limit=limit,
         group_by=parse_group_by(params, _GROUP_BY),
-        filters=filters,
+        filters=parse_filters(params, _FILTERS),
         page=params.get("page"),
     )
 
 
 def render(page: Page[CostRow], *, by_line_item: bool = False) -> dict[str, Any]:
-    return {
-        "object": "page",
-        "data": [
-            {
-                "object": "bucket",
-                "start_time": to_unix(bucket.start),
-                "end_time": to_unix(bucket.end),
-                "results": [_result(row, by_line_item) for row in bucket.rows],
-            }
-            for bucket in page.buckets
-        ],
-        "has_more": page.has_more,
-        "next_page": page.next_page,
-    }
+    return render_page(page, lambda row: _result(row, by_line_item))
 
 
 def _result(row: CostRow, by_line_item: bool) -> dict[str, Any]:

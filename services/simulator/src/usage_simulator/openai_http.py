@@ -7,16 +7,30 @@ bodies follow OpenAI's shape: `{"error":{"message","type","param","code"}}`.
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from starlette.datastructures import Headers, QueryParams
 from starlette.responses import JSONResponse
 
+from .buckets import to_unix
 from .config import SimulatorConfig
 from .errors import BadRequestError
 from .faults import FaultPlan
+from .pages import Page
 
-__all__ = ["authenticate", "bad_request", "error", "fault_response", "parse_unix", "parse_window"]
+R = TypeVar("R")
+
+__all__ = [
+    "authenticate",
+    "bad_request",
+    "error",
+    "fault_response",
+    "parse_unix",
+    "parse_window",
+    "render_page",
+]
 
 _NO_KEY = (
     "You didn't provide an API key. You need to provide your API key in an Authorization "
@@ -71,6 +85,24 @@ def parse_window(params: QueryParams) -> tuple[datetime, datetime | None]:
     if end_time is not None and end_time <= start_time:
         raise BadRequestError("end_time", "must be greater than start_time")
     return start_time, end_time
+
+
+def render_page(page: Page[R], result: Callable[[R], dict[str, Any]]) -> dict[str, Any]:
+    """A page body: buckets with Unix-second bounds, each row through `result`."""
+    return {
+        "object": "page",
+        "data": [
+            {
+                "object": "bucket",
+                "start_time": to_unix(bucket.start),
+                "end_time": to_unix(bucket.end),
+                "results": [result(row) for row in bucket.rows],
+            }
+            for bucket in page.buckets
+        ],
+        "has_more": page.has_more,
+        "next_page": page.next_page,
+    }
 
 
 def fault_response(plan: FaultPlan) -> JSONResponse:

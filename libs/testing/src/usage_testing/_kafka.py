@@ -17,7 +17,7 @@ from ._infra import (
     free_port_pair,
 )
 
-__all__ = ["KAFKA_IMAGE_ENV", "find_kafka_script", "provide_kafka"]
+__all__ = ["provide_kafka"]
 
 KAFKA_IMAGE_ENV = "USAGE_TEST_KAFKA_IMAGE"
 # The image testcontainers' KafkaContainer is tested with; its KRaft mode needs Confluent's.
@@ -87,14 +87,7 @@ def _start_local(stack: ExitStack, workdir: Path, repo_root: Path) -> Provided:
     for attempt in range(_START_ATTEMPTS):
         data_dir = workdir / f"kafka-{attempt}"
         port = free_port_pair()
-        result = subprocess.run(
-            ["bash", str(script), "start", str(data_dir), str(port)],
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=_START_TIMEOUT,
-            check=False,
-        )
+        result = _run_script(script, "start", str(data_dir), str(port), timeout=_START_TIMEOUT)
         if result.returncode == 0:
             stack.callback(_stop_local, script, data_dir)
             address = result.stdout.strip().splitlines()[-1]
@@ -108,10 +101,15 @@ def _start_local(stack: ExitStack, workdir: Path, repo_root: Path) -> Provided:
 
 
 def _stop_local(script: Path, data_dir: Path) -> None:
-    subprocess.run(
-        ["bash", str(script), "stop", str(data_dir)],
+    _run_script(script, "stop", str(data_dir), timeout=_STOP_TIMEOUT)
+
+
+def _run_script(script: Path, *args: str, timeout: float) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", str(script), *args],
         stdin=subprocess.DEVNULL,
         capture_output=True,
-        timeout=_STOP_TIMEOUT,
+        text=True,
+        timeout=timeout,
         check=False,
     )

@@ -18,7 +18,6 @@ import asyncpg
 from ._infra import DATABASE_URL_ENV, InfraUnavailable, Provided, docker_engine_answers, env_value
 
 __all__ = [
-    "POSTGRES_IMAGE_ENV",
     "create_database",
     "drop_database",
     "provide_postgres",

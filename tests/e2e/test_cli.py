@@ -6,7 +6,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -16,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from usage_pipeline.embedded_postgres import free_port
 from usage_testing import wait_for
 
 from .expected import canonical_totals
@@ -85,9 +85,7 @@ def test_bad_input_is_refused_with_a_message_and_exit_2(tmp_path: Path) -> None:
 
 
 async def test_polling_mode_serves_health_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     env = cli_env(tmp_path / "data", USAGE_OPS_PORT=str(port), USAGE_OPS_HOST="127.0.0.1")
     proc = await asyncio.create_subprocess_exec(
         sys.executable,

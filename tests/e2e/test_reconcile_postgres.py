@@ -15,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from usage_common import ConfigError, CostEvent, InvalidPayloadError, UsageEvent
+from usage_normalizer.pricing import estimate_cost
 from usage_pipeline import reconcile_command
 from usage_pipeline.cli import app
 from usage_pipeline.reconcile import CsvData, ReconcileQuery, Tolerance, reconcile
@@ -158,7 +159,7 @@ async def test_mixed_bucket_widths_are_refused_unless_one_is_chosen(
     conn: asyncpg.Connection, database_url: str
 ) -> None:
     await seed(database_url, [usage(D1, cost="9", bucket_width="1d", window_end=D2)])
-    with pytest.raises(ConfigError, match=r"several bucket widths \(messages: 1d, 1h\)"):
+    with pytest.raises(ConfigError, match=r"several bucket widths \(anthropic messages: 1d, 1h\)"):
         await reconcile(conn, QUERY, Tolerance())
     hourly = ReconcileQuery("anthropic", D1, D3, bucket_width="1h")
     assert (await reconcile(conn, hourly, Tolerance())).lines[0].left == Decimal("12.50")
@@ -381,9 +382,6 @@ ANTHROPIC_USAGE_EXPORT = (
 def test_the_command_reads_a_real_console_export_and_prices_with_the_estimator(
     database_url: str, tmp_path: Path
 ) -> None:
-    pytest.importorskip("usage_normalizer.console_csv")
-    from usage_normalizer.pricing import estimate_cost
-
     bucket = usage(D1, cost=None, context_window="0-200k").model_copy(
         update={
             "input_tokens": 62950,

@@ -5,23 +5,17 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import sys
 
 import asyncpg
 import httpx
 import pytest
 
+from usage_pipeline.embedded_postgres import free_port
 from usage_simulator import SimulatorConfig
 from usage_testing import wait_for
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def start(env: dict[str, str], *args: str) -> asyncio.subprocess.Process:

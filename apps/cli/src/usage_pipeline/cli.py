@@ -7,7 +7,6 @@ import importlib
 import logging
 import sys
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Annotated
 
 import asyncpg
@@ -18,7 +17,7 @@ from usage_simulator import SimulatorConfig, SimulatorServer
 from usage_transport import ReadinessCheck, create_ops_app, serve_ops
 from usage_writer import apply_migrations
 
-from .cli_support import err, load_settings
+from .cli_support import FormatOption, err, load_settings
 from .database import database_url
 from .pipeline import Pipeline
 from .report import ReportQuery, fetch_report, render_json, render_table
@@ -144,11 +143,6 @@ def migrate(verbose: Verbose = False) -> None:
     _run(main())
 
 
-class Format(StrEnum):
-    table = "table"
-    json = "json"
-
-
 @app.command()
 def report(
     since: Since = None,
@@ -159,7 +153,9 @@ def report(
     bucket_width: Annotated[
         str | None, typer.Option("--bucket-width", help="only rows of this width (1m|1h|1d)")
     ] = None,
-    fmt: Annotated[Format, typer.Option("--format", help="table or json")] = Format.table,
+    fmt: Annotated[
+        FormatOption, typer.Option("--format", help="table or json")
+    ] = FormatOption.table,
 ) -> None:
     """Token and cost totals from PostgreSQL."""
     _setup_logging(False)
@@ -181,7 +177,7 @@ def report(
                 rows = await fetch_report(conn, query) if exists else []
             finally:
                 await conn.close()
-        typer.echo(render_json(rows) if fmt is Format.json else render_table(rows, keys))
+        typer.echo(render_json(rows) if fmt is FormatOption.json else render_table(rows, keys))
 
     _run(main())
 

@@ -1,13 +1,31 @@
-"""What every command shares: one red error line, settings refused with the variable name."""
+"""What every command shares: one red error line, settings refused with the variable name,
+the option choices more than one command takes."""
 
 from __future__ import annotations
+
+from enum import StrEnum
 
 import typer
 from pydantic import ValidationError
 
 from usage_common import Settings
 
-__all__ = ["err", "load_settings"]
+__all__ = ["CsvKindOption", "FormatOption", "ProviderOption", "err", "load_settings"]
+
+
+class ProviderOption(StrEnum):
+    anthropic = "anthropic"
+    openai = "openai"
+
+
+class FormatOption(StrEnum):
+    table = "table"
+    json = "json"
+
+
+class CsvKindOption(StrEnum):
+    usage = "usage"
+    cost = "cost"
 
 
 def err(message: str) -> None:

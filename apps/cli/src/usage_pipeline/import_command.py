@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -13,20 +12,10 @@ import typer
 from usage_common import UsagePipelineError
 from usage_normalizer.console_csv import DEFAULT_CHUNK_ROWS
 
-from .cli_support import err, load_settings
+from .cli_support import CsvKindOption, ProviderOption, err, load_settings
 from .csv_import import ImportArgs, ImportRefused, run_import
 
 __all__ = ["register"]
-
-
-class CsvProvider(StrEnum):
-    anthropic = "anthropic"
-    openai = "openai"
-
-
-class CsvKind(StrEnum):
-    usage = "usage"
-    cost = "cost"
 
 
 def import_csv(
@@ -35,9 +24,9 @@ def import_csv(
         typer.Argument(help="CSV files exported from the provider console", show_default=False),
     ],
     provider: Annotated[
-        CsvProvider, typer.Option("--provider", help="whose console exported the files")
+        ProviderOption, typer.Option("--provider", help="whose console exported the files")
     ],
-    kind: Annotated[CsvKind, typer.Option("--kind", help="usage export or cost export")],
+    kind: Annotated[CsvKindOption, typer.Option("--kind", help="usage export or cost export")],
     organization_id: Annotated[
         str | None,
         typer.Option(
@@ -56,8 +45,8 @@ def import_csv(
     """
     settings = load_settings()
     args = ImportArgs(
-        provider="anthropic" if provider is CsvProvider.anthropic else "openai",
-        kind="usage" if kind is CsvKind.usage else "cost",
+        provider="anthropic" if provider is ProviderOption.anthropic else "openai",
+        kind="usage" if kind is CsvKindOption.usage else "cost",
         files=files,
         organization_id=organization_id,
         chunk_rows=chunk_rows,

@@ -97,6 +97,8 @@ from usage_common import (
     UsageEvent,
 )
 
+from .report import refuse_mixed_widths
+
 __all__ = [
     "TOKEN_MEASURES",
     "CostSplit",
@@ -593,8 +595,7 @@ def split_reported(
     incomplete: dict[tuple[Key, str, str], Decimal] = {}
     for cost in costs:
         key = (cost.day, cost.project_id)
-        in_scope = scopes.get((cost.day, cost.project_id if cost.day in project_days else None))
-        scope = in_scope or []
+        scope = scopes.get((cost.day, cost.project_id if cost.day in project_days else None), [])
         rule = _rule(provider, cost)
         if rule.unsplit:
             assert rule.reason is not None
@@ -694,17 +695,7 @@ def _where(q: ReconcileQuery, *, usage: bool) -> tuple[str, list[Any]]:
 async def _check_selection(conn: asyncpg.Connection, q: ReconcileQuery, *, csv: bool) -> None:
     """Refuse what would be counted twice: several widths, or several orgs against a CSV."""
     where, args = _where(q, usage=True)
-    mixed = await conn.fetch(
-        "SELECT usage_type, array_agg(DISTINCT bucket_width ORDER BY bucket_width) AS widths"
-        f" FROM usage_events{where} GROUP BY usage_type HAVING count(DISTINCT bucket_width) > 1",
-        *args,
-    )
-    if mixed:
-        what = "; ".join(f"{r['usage_type']}: {', '.join(r['widths'])}" for r in mixed)
-        raise ConfigError(
-            f"the selection holds several bucket widths ({what}); summing them would count"
-            " usage twice. Pass --bucket-width 1m|1h|1d."
-        )
+    await refuse_mixed_widths(conn, where, args)
     cost_where, cost_args = _where(q, usage=False)
     widths = await conn.fetchval(
         f"SELECT array_agg(DISTINCT bucket_width) FROM cost_events{cost_where}", *cost_args
@@ -727,52 +718,16 @@ async def _check_selection(conn: asyncpg.Connection, q: ReconcileQuery, *, csv: 
             )
 
 
-async def _estimates(
+async def _usage(
     conn: asyncpg.Connection, q: ReconcileQuery
-) -> tuple[dict[Key, dict[str, Number]], dict[Key, int], list[Unpriced]]:
-    where, args = _where(q, usage=True)
-    rows = await conn.fetch(
-        f"SELECT {_DAY_SQL} AS day, project_id,"
-        " sum(cost_usd) FILTER (WHERE cost_source = 'estimated') AS estimated,"
-        " count(*) FILTER (WHERE cost_usd IS NULL) AS unpriced"
-        f" FROM usage_events{where} GROUP BY 1, 2",
-        *args,
-    )
-    estimated: dict[Key, dict[str, Number]] = {}
-    unpriced: dict[Key, int] = {}
-    for r in rows:
-        key = (r["day"], r["project_id"])
-        if r["estimated"] is not None:
-            estimated[key] = {_MONEY: r["estimated"]}
-        if r["unpriced"]:
-            unpriced[key] = r["unpriced"]
-    detail = await conn.fetch(
-        f"SELECT {_DAY_SQL} AS day, project_id, usage_type, model, count(*) AS n"
-        f" FROM usage_events{where} AND cost_usd IS NULL GROUP BY 1, 2, 3, 4"
-        " ORDER BY 1, 2 NULLS FIRST, 3, 4 NULLS FIRST",
-        *args,
-    )
-    listed = [
-        Unpriced(r["day"], r["project_id"], r["usage_type"], r["model"], r["n"]) for r in detail
-    ]
-    return estimated, unpriced, listed
-
-
-async def _reported(conn: asyncpg.Connection, q: ReconcileQuery) -> dict[Key, dict[str, Number]]:
-    where, args = _where(q, usage=False)
-    rows = await conn.fetch(
-        f"SELECT {_DAY_SQL} AS day, project_id, sum(cost_usd) AS amount"
-        f" FROM cost_events{where} GROUP BY 1, 2",
-        *args,
-    )
-    return {(r["day"], r["project_id"]): {_MONEY: r["amount"]} for r in rows}
-
-
-async def _usage_groups(conn: asyncpg.Connection, q: ReconcileQuery) -> list[UsageGroup]:
+) -> tuple[list[UsageGroup], dict[Key, dict[str, Number]]]:
+    """Usage counted per day x project x usage type x model (in the order the unpriced
+    rows are listed), and the estimated cost per (day, project)."""
     where, args = _where(q, usage=True)
     args.append(list(_OUTSIDE_COST_REPORT_TIERS))
     rows = await conn.fetch(
         f"SELECT {_DAY_SQL} AS day, project_id, usage_type, model,"
+        " sum(cost_usd) FILTER (WHERE cost_source = 'estimated') AS estimated,"
         " count(*) FILTER (WHERE cost_source = 'estimated') AS priced,"
         " count(*) FILTER (WHERE cost_usd IS NULL) AS unpriced,"
         " count(*) FILTER (WHERE cost_source = 'estimated' AND web_search_requests > 0)"
@@ -780,22 +735,40 @@ async def _usage_groups(conn: asyncpg.Connection, q: ReconcileQuery) -> list[Usa
         " count(*) FILTER (WHERE cost_usd IS NULL AND web_search_requests > 0 AND"
         f" (service_tier IS NULL OR service_tier <> ALL(${len(args)}::text[])))"
         " AS unpriced_searches"
-        f" FROM usage_events{where} GROUP BY 1, 2, 3, 4",
+        f" FROM usage_events{where} GROUP BY 1, 2, 3, 4"
+        " ORDER BY 1, 2 NULLS FIRST, 3, 4 NULLS FIRST",
         *args,
     )
-    return [
-        UsageGroup(
-            r["day"],
-            r["project_id"],
-            r["usage_type"],
-            r["model"],
-            r["priced"],
-            r["unpriced"],
-            r["priced_searches"],
-            r["unpriced_searches"],
+    groups: list[UsageGroup] = []
+    estimated: dict[Key, Decimal] = {}
+    for r in rows:
+        groups.append(
+            UsageGroup(
+                r["day"],
+                r["project_id"],
+                r["usage_type"],
+                r["model"],
+                r["priced"],
+                r["unpriced"],
+                r["priced_searches"],
+                r["unpriced_searches"],
+            )
         )
-        for r in rows
-    ]
+        if r["estimated"] is not None:
+            _add(estimated, (r["day"], r["project_id"]), r["estimated"])
+    return groups, {k: {_MONEY: v} for k, v in estimated.items()}
+
+
+def _unpriced(groups: Iterable[UsageGroup]) -> tuple[dict[Key, int], list[Unpriced]]:
+    """Rows without a cost: counted per (day, project), and listed by type and model."""
+    counts: dict[Key, int] = {}
+    listed: list[Unpriced] = []
+    for g in groups:
+        if g.unpriced:
+            key = (g.day, g.project_id)
+            counts[key] = counts.get(key, 0) + g.unpriced
+            listed.append(Unpriced(g.day, g.project_id, g.usage_type, g.model, g.unpriced))
+    return counts, listed
 
 
 async def _reported_lines(conn: asyncpg.Connection, q: ReconcileQuery) -> list[ReportedCost]:
@@ -811,6 +784,13 @@ async def _reported_lines(conn: asyncpg.Connection, q: ReconcileQuery) -> list[R
         )
         for r in rows
     ]
+
+
+def _reported_totals(reported: Iterable[ReportedCost]) -> dict[Key, dict[str, Number]]:
+    totals: dict[Key, Decimal] = {}
+    for cost in reported:
+        _add(totals, (cost.day, cost.project_id), cost.cost_usd)
+    return {k: {_MONEY: v} for k, v in totals.items()}
 
 
 async def _tokens(
@@ -837,10 +817,10 @@ async def reconcile(
     cannot be reconciled and InvalidPayloadError for a CSV of another provider."""
     await _check_selection(conn, query, csv=csv is not None)
     notes = query.notes()
-    estimated, unpriced_rows, unpriced = await _estimates(conn, query)
-    split = split_reported(
-        query.provider, await _usage_groups(conn, query), await _reported_lines(conn, query)
-    )
+    groups, estimated = await _usage(conn, query)
+    unpriced_rows, unpriced = _unpriced(groups)
+    reported = await _reported_lines(conn, query)
+    split = split_reported(query.provider, groups, reported)
     lines = compare(
         "cost",
         estimated,
@@ -859,7 +839,7 @@ async def reconcile(
             check: Check = "tokens"
             measures: tuple[str, ...] = TOKEN_MEASURES
         else:
-            ours, check, measures = await _reported(conn, query), "csv_cost", (_MONEY,)
+            ours, check, measures = _reported_totals(reported), "csv_cost", (_MONEY,)
         csv_ids = {p for _, p in sums if p is not None}
         matched = ids and csv_ids <= {p for _, p in ours if p is not None}
         if csv_ids and not matched:

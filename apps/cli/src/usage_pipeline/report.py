@@ -15,7 +15,15 @@ import asyncpg
 
 from usage_common import ConfigError
 
-__all__ = ["DIMENSIONS", "MEASURES", "ReportQuery", "fetch_report", "render_json", "render_table"]
+__all__ = [
+    "DIMENSIONS",
+    "MEASURES",
+    "ReportQuery",
+    "fetch_report",
+    "refuse_mixed_widths",
+    "render_json",
+    "render_table",
+]
 
 # --by name -> SQL expression. Names are what users type and what the JSON carries.
 DIMENSIONS: dict[str, str] = {
@@ -65,6 +73,24 @@ class ReportQuery:
             )
 
 
+async def refuse_mixed_widths(conn: asyncpg.Connection, where: str, args: list[Any]) -> None:
+    """The same usage at two bucket widths would be counted twice: refuse to guess."""
+    mixed = await conn.fetch(
+        "SELECT provider, usage_type, array_agg(DISTINCT bucket_width ORDER BY bucket_width)"
+        f" AS widths FROM usage_events{where} GROUP BY provider, usage_type"
+        " HAVING count(DISTINCT bucket_width) > 1",
+        *args,
+    )
+    if mixed:
+        what = "; ".join(
+            f"{r['provider']} {r['usage_type']}: {', '.join(r['widths'])}" for r in mixed
+        )
+        raise ConfigError(
+            f"the selection holds several bucket widths ({what}); summing them would count"
+            " usage twice. Pass --bucket-width 1m|1h|1d."
+        )
+
+
 def _where(q: ReportQuery) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     args: list[Any] = []
@@ -81,19 +107,7 @@ def _where(q: ReportQuery) -> tuple[str, list[Any]]:
 async def fetch_report(conn: asyncpg.Connection, q: ReportQuery) -> list[dict[str, Any]]:
     where, args = _where(q)
     if not q.bucket_width:
-        # The same usage at two bucket widths would be counted twice: refuse to guess.
-        mixed = await conn.fetch(
-            f"SELECT provider, usage_type, array_agg(DISTINCT bucket_width ORDER BY bucket_width)"
-            f" AS widths FROM usage_events{where} GROUP BY provider, usage_type"
-            " HAVING count(DISTINCT bucket_width) > 1",
-            *args,
-        )
-        if mixed:
-            what = "; ".join(f"{r['provider']} {r['usage_type']}: {r['widths']}" for r in mixed)
-            raise ConfigError(
-                f"the selection holds several bucket widths ({what}); summing them would count"
-                " usage twice. Pass --bucket-width 1m|1h|1d."
-            )
+        await refuse_mixed_widths(conn, where, args)
     keys = [f"{DIMENSIONS[b]} AS {b}" for b in q.by]
     sums = [f"coalesce(sum({m}), 0)::bigint AS {m}" for m in MEASURES]
     select = ", ".join(

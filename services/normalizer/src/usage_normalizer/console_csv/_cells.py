@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import NoReturn
 
-from usage_common import InvalidPayloadError
+from usage_common import InvalidPayloadError, parse_instant
 
 __all__ = ["CONTEXT_WINDOWS", "Row", "parse_instant_cell"]
 
@@ -38,13 +38,7 @@ def parse_instant_cell(text: str) -> tuple[datetime, bool]:
     Accepts `2026-08-05`, `2026-03-31 02:00`, `2026-03-31T02:00:00Z` and
     `...+00:00`. A timestamp without an offset is UTC (the column says `_utc`).
     """
-    if _DATE.fullmatch(text):
-        day = date.fromisoformat(text)
-        return datetime(day.year, day.month, day.day, tzinfo=UTC), True
-    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC), False
+    return parse_instant(text), _DATE.fullmatch(text) is not None
 
 
 @dataclass(frozen=True, slots=True)

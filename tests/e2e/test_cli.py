@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from usage_pipeline.embedded_postgres import free_port
+from usage_embedded_pg import free_port
 from usage_testing import wait_for
 
 from .expected import canonical_totals

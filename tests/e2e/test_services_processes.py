@@ -11,7 +11,7 @@ import asyncpg
 import httpx
 import pytest
 
-from usage_pipeline.embedded_postgres import free_port
+from usage_embedded_pg import free_port
 from usage_simulator import SimulatorConfig
 from usage_testing import wait_for
 

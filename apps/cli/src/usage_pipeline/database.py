@@ -7,8 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from usage_common import Settings
-
-from .embedded_postgres import EmbeddedPostgres
+from usage_embedded_pg import EmbeddedPostgres
 
 __all__ = ["database_url"]
 

@@ -31,6 +31,7 @@ from usage_common import (
     encode,
     raw_page_key,
 )
+from usage_embedded_pg import EmbeddedPostgres
 from usage_fetcher import credentials_from_settings, endpoints_from_settings, fetch_cycle
 from usage_fetcher.app import make_context, make_http_client, run_fetch_loop
 from usage_normalizer import app as normalizer_app
@@ -47,7 +48,6 @@ from usage_transport import (
 from usage_writer import PostgresStorage, apply_migrations
 from usage_writer import app as writer_app
 
-from .embedded_postgres import EmbeddedPostgres
 from .tally import RunTally
 
 __all__ = ["Pipeline"]

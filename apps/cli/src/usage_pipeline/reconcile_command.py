@@ -28,11 +28,11 @@ from usage_common import (
     parse_instant,
     utc_now,
 )
+from usage_embedded_pg import EmbeddedPostgresError
 from usage_normalizer.console_csv import read_csv_events
 
 from .cli_support import CsvKindOption, FormatOption, ProviderOption, err, load_settings
 from .database import database_url
-from .embedded_postgres import EmbeddedPostgresError
 from .reconcile import (
     CsvData,
     CsvKind,

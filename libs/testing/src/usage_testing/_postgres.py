@@ -69,7 +69,7 @@ def _start_container(stack: ExitStack) -> Provided:
 
 def _start_embedded(stack: ExitStack) -> Provided:
     try:
-        from usage_pipeline.embedded_postgres import EmbeddedPostgres, default_bin_dir
+        from usage_embedded_pg import EmbeddedPostgres, default_bin_dir
 
         default_bin_dir()
     except (ImportError, RuntimeError) as exc:

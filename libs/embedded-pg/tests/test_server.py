@@ -7,7 +7,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from usage_pipeline.embedded_postgres import EmbeddedPostgres, EmbeddedPostgresError
+from usage_embedded_pg import EmbeddedPostgres, EmbeddedPostgresError
 from usage_testing import wait_for
 
 pytestmark = pytest.mark.postgres

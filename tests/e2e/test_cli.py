@@ -84,6 +84,19 @@ def test_bad_input_is_refused_with_a_message_and_exit_2(tmp_path: Path) -> None:
     assert not (tmp_path / "data").exists()  # refused before anything was started or written
 
 
+@pytest.mark.parametrize("mode", [["--once"], []], ids=["once", "polling"])
+def test_up_without_credentials_or_simulate_refuses_before_writing(
+    tmp_path: Path, mode: list[str]
+) -> None:
+    # A mistyped key variable must not quietly fill a database with simulated rows.
+    env = cli_env(tmp_path / "data", USAGE_OPENAI_ADMN_KEY="sk-admin-typo")
+    refused = cli(env, "up", *mode)
+    assert refused.returncode == 2, refused.stderr
+    assert "no provider credentials" in refused.stderr
+    assert "USAGE_OPENAI_ADMIN_KEY" in refused.stderr and "--simulate" in refused.stderr
+    assert not (tmp_path / "data").exists()
+
+
 async def test_polling_mode_serves_health_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
     port = free_port()
     env = cli_env(tmp_path / "data", USAGE_OPS_PORT=str(port), USAGE_OPS_HOST="127.0.0.1")

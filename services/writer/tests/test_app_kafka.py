@@ -9,7 +9,7 @@ from faststream.kafka import KafkaBroker
 
 from usage_common import Settings, UsageEvent, dedupe_key, encode
 from usage_testing import wait_for
-from usage_transport import KafkaPublisher, LagReader, Message, ensure_topics
+from usage_transport import KafkaPublisher, KafkaTransport, LagReader, Message, ensure_topics
 from usage_writer import PostgresStorage, StorageError, UpsertStats, apply_migrations
 from usage_writer import app as writer_app
 
@@ -84,12 +84,10 @@ async def test_failed_batch_is_not_acknowledged_and_is_delivered_again(
     finally:
         await producer.stop()
 
-    broker = KafkaBroker(kafka_bootstrap)
+    transport = KafkaTransport(settings)
     writes: list[int] = []
-    writer_app.register_kafka(
-        broker, settings, storage, KafkaPublisher(broker), lambda r: writes.append(r.written)
-    )
-    await broker.start()
+    writer_app.wire(transport, settings, storage, lambda r: writes.append(r.written))
+    await transport.start()
     try:
         group = writer_app.group_id(settings)
 
@@ -100,7 +98,7 @@ async def test_failed_batch_is_not_acknowledged_and_is_delivered_again(
 
             await wait_for(drained, timeout=60, message="writer never committed its offsets")
     finally:
-        await broker.stop()
+        await transport.stop()
         await real.close()
 
     assert storage.calls >= 2

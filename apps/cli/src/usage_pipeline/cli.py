@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import logging
 import sys
@@ -17,7 +16,7 @@ from usage_simulator import SimulatorConfig, SimulatorServer
 from usage_transport import ReadinessCheck, create_ops_app, serve_ops
 from usage_writer import apply_migrations
 
-from .cli_support import FormatOption, err, load_settings
+from .cli_support import FormatOption, err, load_settings, run_async
 from .database import database_url
 from .pipeline import Pipeline
 from .report import ReportQuery, fetch_report, render_json, render_table
@@ -53,18 +52,6 @@ def _setup_logging(verbose: bool) -> None:
     # httpx logs every URL at INFO; URLs hold no secrets, but the noise hides real problems.
     for noisy in ("httpx", "aiokafka", "faststream"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-
-
-def _run(coro: object) -> None:
-    """Run a coroutine; known errors become one red line and exit code 1."""
-    try:
-        asyncio.run(coro)  # type: ignore[arg-type]
-    except UsagePipelineError as exc:
-        err(str(exc))
-        raise typer.Exit(1) from None
-    except (OSError, asyncpg.PostgresError) as exc:
-        err(f"{type(exc).__name__}: {exc}")
-        raise typer.Exit(1) from None
 
 
 Since = Annotated[
@@ -122,7 +109,7 @@ def up(
                 await pipeline.run_forever(stop_on_signals())
             typer.echo("stopped")
 
-    _run(main())
+    run_async(main())
 
 
 @app.command()
@@ -140,7 +127,7 @@ def migrate(verbose: Verbose = False) -> None:
         else:
             typer.echo("schema is up to date")
 
-    _run(main())
+    run_async(main())
 
 
 @app.command()
@@ -179,7 +166,7 @@ def report(
                 await conn.close()
         typer.echo(render_json(rows) if fmt is FormatOption.json else render_table(rows, keys))
 
-    _run(main())
+    run_async(main())
 
 
 @app.command()
@@ -204,7 +191,7 @@ def simulate(
             typer.echo(f"seed {seed}; Ctrl-C stops")
             await stop.wait()
 
-    _run(main())
+    run_async(main())
 
 
 @app.command()
@@ -215,7 +202,7 @@ def service(
     """Run one stage as a long-running process on Kafka (for Kubernetes)."""
     _setup_logging(verbose)
     settings = load_settings()
-    _run(run_service(name, settings))
+    run_async(run_service(name, settings))
 
 
 # Commands that live in their own modules; each module exposes `register(app)`.

@@ -1,16 +1,33 @@
-"""What every command shares: one red error line, settings refused with the variable name,
-the option choices more than one command takes."""
+"""What every command shares: one red error line, errors mapped to exit codes in one place,
+settings refused with the variable name, the option choices more than one command takes."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Coroutine
+from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any, NoReturn, TypeVar
 
+import asyncpg
 import typer
 from pydantic import ValidationError
 
-from usage_common import Settings
+from usage_common import ConfigError, InvalidPayloadError, Settings, UsagePipelineError
+from usage_embedded_pg import EmbeddedPostgresError
 
-__all__ = ["CsvKindOption", "FormatOption", "ProviderOption", "err", "load_settings"]
+__all__ = [
+    "CsvKindOption",
+    "ExitCodes",
+    "FormatOption",
+    "ProviderOption",
+    "err",
+    "fail",
+    "load_settings",
+    "run_async",
+]
+
+T = TypeVar("T")
 
 
 class ProviderOption(StrEnum):
@@ -30,6 +47,37 @@ class CsvKindOption(StrEnum):
 
 def err(message: str) -> None:
     typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+
+
+def fail(message: str, code: int) -> NoReturn:
+    """One red line, then exit with `code`."""
+    err(message)
+    raise typer.Exit(code)
+
+
+@dataclass(frozen=True, slots=True)
+class ExitCodes:
+    """Exit code per kind of failure. Bad input: a `ConfigError` or `InvalidPayloadError`
+    (fix the command or the configuration); failed: any other error of ours; unreachable:
+    the operating system or PostgreSQL failed underneath (`OSError`, asyncpg, the embedded
+    server), whose line starts with `unreachable_prefix`."""
+
+    bad_input: int = 2
+    failed: int = 1
+    unreachable: int = 1
+    unreachable_prefix: str = ""
+
+
+def run_async(coro: Coroutine[Any, Any, T], codes: ExitCodes = ExitCodes()) -> T:
+    """Run a command's coroutine; a known error becomes one red line and its exit code."""
+    try:
+        return asyncio.run(coro)
+    except (ConfigError, InvalidPayloadError) as exc:
+        fail(str(exc), codes.bad_input)
+    except UsagePipelineError as exc:
+        fail(str(exc), codes.failed)
+    except (OSError, asyncpg.PostgresError, EmbeddedPostgresError) as exc:
+        fail(f"{codes.unreachable_prefix}{type(exc).__name__}: {exc}", codes.unreachable)
 
 
 def load_settings() -> Settings:

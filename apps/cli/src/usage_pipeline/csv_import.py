@@ -228,9 +228,7 @@ async def run_import(
             f" event(s) in {len(f.chunks)} chunk(s)"
         )
     tally = _ImportTally()
-    pipeline = Pipeline(settings, fetch=False, say=say)
-    pipeline.tally = tally  # before the stages start: they report to it
-    async with pipeline:
+    async with Pipeline(settings, fetch=False, say=say, tally=tally) as pipeline:
         for f, file_pages in zip(result.files, pages, strict=True):
             for chunk, page in zip(f.chunks, file_pages, strict=True):
                 await pipeline.publish_raw([page])

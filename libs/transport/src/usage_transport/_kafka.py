@@ -1,21 +1,24 @@
-"""Kafka adapter: a FastStream broker from settings, topic creation, publishing, lag."""
+"""Kafka adapter: the `Transport` on a FastStream broker, topic creation, consumer lag."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError, UnknownTopicOrPartitionError
+from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
 
 from usage_common import InfrastructureError, Settings
 
-from ._base import Message
+from ._base import Message, Subscription
+from ._redelivery import AckAfterWork
 
-__all__ = ["KafkaPublisher", "LagReader", "ensure_topics", "make_broker"]
+__all__ = ["KafkaPublisher", "KafkaTransport", "LagReader", "ensure_topics", "make_broker"]
 
 
 def make_broker(settings: Settings) -> KafkaBroker:
@@ -50,6 +53,84 @@ class KafkaPublisher:
             await asyncio.gather(*futures)
         except KafkaError as exc:
             raise InfrastructureError(f"Kafka publish failed: {exc!r}") from exc
+
+
+class KafkaTransport:
+    """`Transport` on one FastStream broker: every subscription is a consumer group.
+
+    Usage:
+        transport = KafkaTransport(settings)
+        transport.subscribe(Subscription(topic, group, handler))
+        await transport.start()
+        ...
+        await transport.stop()
+
+    Subscriptions read from the earliest offset when their group is new and acknowledge
+    manually, after their handler returned (`AckAfterWork`). `on_error(group, exc)` hears
+    of every failed delivery, before it is delivered again.
+    """
+
+    def __init__(
+        self, settings: Settings, on_error: Callable[[str, Exception], None] | None = None
+    ) -> None:
+        self.bootstrap = settings.kafka_bootstrap_servers or ""
+        self._settings = settings
+        self.broker = make_broker(settings)
+        self._publisher = KafkaPublisher(self.broker)
+        self._subs: list[Subscription] = []
+        self._on_error = on_error
+
+    async def publish_many(self, messages: list[Message]) -> None:
+        await self._publisher.publish_many(messages)
+
+    def subscribe(self, subscription: Subscription) -> None:
+        group, observer = subscription.group, self._on_error
+        on_error = None if observer is None else lambda exc: observer(group, exc)
+        work = AckAfterWork(group, subscription.handler, on_error)
+        batched = subscription.max_batch > 1
+
+        async def on_message(msg: KafkaMessage) -> None:
+            await work(msg)
+
+        self.broker.subscriber(
+            subscription.topic,
+            group_id=subscription.group,
+            auto_offset_reset="earliest",
+            ack_policy=AckPolicy.MANUAL,
+            batch=batched,
+            max_records=subscription.max_batch if batched else None,
+            batch_timeout_ms=subscription.batch_timeout_ms,
+        )(on_message)
+        self._subs.append(subscription)
+
+    async def ensure_topics(self) -> None:
+        """Create the pipeline's topics that are missing (raw, events, DLQ)."""
+        s = self._settings
+        await ensure_topics(
+            self.bootstrap, [s.topic_raw, s.topic_events, s.topic_dlq], s.topic_partitions
+        )
+
+    async def start(self) -> None:
+        await self.broker.start()
+
+    async def stop(self) -> None:
+        await self.broker.stop()
+
+    async def ping(self) -> None:
+        """Readiness: the broker answers within 3 s."""
+        if not await self.broker.ping(timeout=3.0):
+            raise InfrastructureError("Kafka does not answer")
+
+    async def drain(self) -> None:
+        """Wait until every subscription's group has committed everything in its topic."""
+        # In subscription order (upstream first): once the normalizer has committed
+        # everything, every event it will produce is already in the events topic, so the
+        # writer's lag read afterwards is final.
+        async with LagReader(self.bootstrap) as lag:
+            for sub in self._subs:
+                # Lag lives in the broker: there is no event to await, so poll it.
+                while await lag.of(sub.group, sub.topic) > 0:  # noqa: ASYNC110
+                    await asyncio.sleep(0.2)
 
 
 async def ensure_topics(bootstrap: str, topics: Iterable[str], partitions: int) -> None:

@@ -4,38 +4,39 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
-from ._base import Message
+from ._base import Message, Subscription
 
 __all__ = ["InProcessBus"]
 
 log = logging.getLogger(__name__)
 
-BatchHandler = Callable[[list[Message]], Awaitable[None]]
 ErrorObserver = Callable[[str, Exception], None]
 
 
 class InProcessBus:
-    """A `Publisher` plus consumers, without a broker.
+    """A `Transport` without a broker.
 
     Usage:
         bus = InProcessBus()
-        bus.subscribe("usage.raw.v1", handle_raw_batch, max_batch=1)
+        bus.subscribe(Subscription("usage.raw.v1", "normalizer", handle_values))
         await bus.start()
         await bus.publish_many([...])
         await bus.drain()
         await bus.stop()
 
-    A handler receives a list of messages; when it raises, the same messages are handed to
-    it again after a pause, like an unacknowledged Kafka batch (nothing is lost). The
-    process itself is the durability boundary: messages in a queue die with it, which is
-    why this mode re-fetches the trailing window every cycle.
+    A handler receives the values of up to `max_batch` messages; when it raises,
+    `on_error(group, exc)` hears of it and the same values are handed to the handler again
+    after a pause, like an unacknowledged Kafka batch (nothing is lost). The process itself
+    is the durability boundary: messages in a queue die with it, which is why this mode
+    re-fetches the trailing window every cycle.
+    One subscription per topic: the in-process mode runs each stage once.
     """
 
     def __init__(self, retry_delay: float = 1.0, on_error: ErrorObserver | None = None) -> None:
         self._queues: dict[str, asyncio.Queue[Message]] = {}
-        self._subs: list[tuple[str, BatchHandler, int]] = []
+        self._subs: list[Subscription] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._retry_delay = retry_delay
         self._on_error = on_error
@@ -48,11 +49,13 @@ class InProcessBus:
     def _queue(self, topic: str) -> asyncio.Queue[Message]:
         return self._queues.setdefault(topic, asyncio.Queue())
 
-    def subscribe(self, topic: str, handler: BatchHandler, max_batch: int = 1) -> None:
-        self._subs.append((topic, handler, max_batch))
+    def subscribe(self, subscription: Subscription) -> None:
+        if any(s.topic == subscription.topic for s in self._subs):
+            raise ValueError(f"{subscription.topic} already has a subscriber in this process")
+        self._subs.append(subscription)
 
     async def publish_many(self, messages: list[Message]) -> None:
-        consumed = {topic for topic, _, _ in self._subs}
+        consumed = {s.topic for s in self._subs}
         for message in messages:
             if message.topic in consumed:
                 self._pending += 1
@@ -60,8 +63,8 @@ class InProcessBus:
             self._queue(message.topic).put_nowait(message)
 
     async def start(self) -> None:
-        for topic, handler, max_batch in self._subs:
-            self._tasks.append(asyncio.create_task(self._consume(topic, handler, max_batch)))
+        for sub in self._subs:
+            self._tasks.append(asyncio.create_task(self._consume(sub)))
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -69,29 +72,30 @@ class InProcessBus:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
 
-    async def drain(self, limit_seconds: float | None = None) -> None:
+    async def drain(self) -> None:
         """Return once every published message has been handled, transitively."""
 
         # Topics nobody consumes here (the DLQ) are not waited for.
-        await asyncio.wait_for(self._idle.wait(), limit_seconds)
+        await self._idle.wait()
 
-    async def _consume(self, topic: str, handler: BatchHandler, max_batch: int) -> None:
-        queue = self._queue(topic)
+    async def _consume(self, sub: Subscription) -> None:
+        queue = self._queue(sub.topic)
         while True:
             batch = [await queue.get()]
-            while len(batch) < max_batch and not queue.empty():
+            while len(batch) < sub.max_batch and not queue.empty():
                 batch.append(queue.get_nowait())
+            values = [m.value for m in batch]
             while True:
                 try:
-                    await handler(batch)
+                    await sub.handler(values)
                     break
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:
                     # Same contract as an unacknowledged Kafka batch: keep it and retry.
-                    log.exception("handler for %s failed; retrying the batch", topic)
+                    log.exception("handler for %s failed; retrying the batch", sub.topic)
                     if self._on_error:
-                        self._on_error(topic, exc)
+                        self._on_error(sub.group, exc)
                     await asyncio.sleep(self._retry_delay)
             self._pending -= len(batch)
             if self._pending == 0:

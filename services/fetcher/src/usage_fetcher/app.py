@@ -1,4 +1,5 @@
-"""Fetcher as a long-running service: one fetch cycle per poll interval until stopped.
+"""The fetcher's wiring (`wire`: settings, HTTP client and a publisher into a
+`FetchContext`) and its long-running loop: one fetch cycle per poll interval until stopped.
 
 Each cycle re-pulls the trailing `lookback_hours`, because providers revise recent
 buckets; the writer turns the overlap into updates or no-ops, never duplicates.
@@ -14,14 +15,14 @@ from datetime import timedelta
 
 import httpx
 
-from usage_common import Settings, utc_now
+from usage_common import RawPage, Settings, utc_now
 from usage_transport import Publisher
 
 from .credentials import Credential, endpoints_from_settings, filters_from_settings
 from .fetch import EndpointReport, FetchContext, fetch_cycle
 from .retry import RetryPolicy
 
-__all__ = ["make_context", "make_http_client", "run_fetch_loop"]
+__all__ = ["make_http_client", "run_fetch_loop", "wire"]
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +31,14 @@ def make_http_client(settings: Settings) -> httpx.AsyncClient:
     return httpx.AsyncClient(timeout=httpx.Timeout(settings.http_timeout_seconds))
 
 
-def make_context(
-    settings: Settings, client: httpx.AsyncClient, publisher: Publisher
+def wire(
+    publisher: Publisher,
+    settings: Settings,
+    client: httpx.AsyncClient,
+    on_page: Callable[[RawPage], None] | None = None,
 ) -> FetchContext:
+    """What every fetch of this process uses; the fetcher only publishes, so any
+    `Transport` (or a bare `Publisher`) will do."""
     policy = RetryPolicy(
         max_attempts=settings.http_max_attempts,
         initial_delay=settings.http_backoff_initial_seconds,
@@ -45,6 +51,7 @@ def make_context(
         policy=policy,
         anthropic_fast_mode=settings.anthropic_fast_mode_beta,
         filters=filters_from_settings(settings),
+        on_page=on_page,
     )
 
 

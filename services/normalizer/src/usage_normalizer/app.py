@@ -1,24 +1,20 @@
-"""Transport adapters for the normalizer: the same handler on Kafka or in-process.
+"""The normalizer's wiring: its handler subscribed to the raw topic of a transport.
 
-Kafka: group `<prefix>-normalizer`, earliest reset, manual ack. A message is acknowledged
-only after its events (or its dead letter) are accepted by the broker; on an
-infrastructure failure it is rewound (nack) and retried after a backoff.
+On Kafka the group is `<prefix>-normalizer`; a raw page is acknowledged only after its
+events (or its dead letter) are accepted by the transport, and on an infrastructure failure
+it is delivered again after a backoff (the transport's contract).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
-from faststream import AckPolicy
-from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
+from collections.abc import Callable
 
 from usage_common import Settings
-from usage_transport import AckAfterWork, InProcessBus, Message, Publisher
+from usage_transport import Handler, Message, Publisher, Subscription, Transport
 
 from .normalize import NormalizeResult, Topics, normalize_message
 
-__all__ = ["attach_in_process", "group_id", "make_handler", "register_kafka"]
+__all__ = ["group_id", "make_handler", "wire"]
 
 
 Observer = Callable[[NormalizeResult], None]
@@ -30,7 +26,7 @@ def group_id(settings: Settings) -> str:
 
 def make_handler(
     settings: Settings, publisher: Publisher, observe: Observer | None = None
-) -> Callable[[list[bytes]], Awaitable[None]]:
+) -> Handler:
     topics = Topics(settings.topic_raw, settings.topic_events, settings.topic_dlq)
 
     async def handle(values: list[bytes]) -> None:
@@ -46,32 +42,10 @@ def make_handler(
     return handle
 
 
-def attach_in_process(
-    bus: InProcessBus, settings: Settings, observe: Observer | None = None
-) -> None:
-    handle = make_handler(settings, bus, observe)
-
-    async def on_batch(messages: list[Message]) -> None:
-        await handle([m.value for m in messages])
-
-    bus.subscribe(settings.topic_raw, on_batch, max_batch=1)
-
-
-def register_kafka(
-    broker: KafkaBroker,
-    settings: Settings,
-    publisher: Publisher,
-    observe: Observer | None = None,
-    on_error: Callable[[Exception], None] | None = None,
-) -> None:
-    handle = make_handler(settings, publisher, observe)
-    work = AckAfterWork("normalizer", handle, on_error)
-
-    @broker.subscriber(
-        settings.topic_raw,
-        group_id=group_id(settings),
-        auto_offset_reset="earliest",
-        ack_policy=AckPolicy.MANUAL,
+def wire(transport: Transport, settings: Settings, observe: Observer | None = None) -> None:
+    """Subscribe the normalizer to `settings.topic_raw`, one raw page per delivery."""
+    transport.subscribe(
+        Subscription(
+            settings.topic_raw, group_id(settings), make_handler(settings, transport, observe)
+        )
     )
-    async def on_raw(msg: KafkaMessage) -> None:
-        await work(msg)

@@ -1,25 +1,21 @@
-"""Transport adapters for the writer: batches from Kafka or in-process into `write_batch`.
+"""The writer's wiring: batches of the events topic into `write_batch`.
 
-Kafka: group `<prefix>-writer`, batch subscriber, earliest reset, manual ack. The batch is
-acknowledged only after the database commit; on failure every partition of the batch is
-rewound (nack) and the batch comes again after a backoff.
+On Kafka the group is `<prefix>-writer`; a batch is acknowledged only after the database
+commit, and on failure every partition of it is rewound and the batch comes again after a
+backoff (the transport's contract).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
-from faststream import AckPolicy
-from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
+from collections.abc import Callable
 
 from usage_common import Settings
-from usage_transport import AckAfterWork, InProcessBus, Message, Publisher
+from usage_transport import Handler, Publisher, Subscription, Transport
 
 from .sink import WriteResult, write_batch
 from .storage import Storage
 
-__all__ = ["attach_in_process", "group_id", "make_handler", "register_kafka"]
+__all__ = ["group_id", "make_handler", "wire"]
 
 
 Observer = Callable[[WriteResult], None]
@@ -31,7 +27,7 @@ def group_id(settings: Settings) -> str:
 
 def make_handler(
     settings: Settings, storage: Storage, publisher: Publisher, observe: Observer | None = None
-) -> Callable[[list[bytes]], Awaitable[None]]:
+) -> Handler:
     async def handle(values: list[bytes]) -> None:
         result = await write_batch(
             storage,
@@ -46,36 +42,19 @@ def make_handler(
     return handle
 
 
-def attach_in_process(
-    bus: InProcessBus, settings: Settings, storage: Storage, observe: Observer | None = None
-) -> None:
-    handle = make_handler(settings, storage, bus, observe)
-
-    async def on_batch(messages: list[Message]) -> None:
-        await handle([m.value for m in messages])
-
-    bus.subscribe(settings.topic_events, on_batch, max_batch=settings.writer_batch_size)
-
-
-def register_kafka(
-    broker: KafkaBroker,
+def wire(
+    transport: Transport,
     settings: Settings,
     storage: Storage,
-    publisher: Publisher,
     observe: Observer | None = None,
-    on_error: Callable[[Exception], None] | None = None,
 ) -> None:
-    handle = make_handler(settings, storage, publisher, observe)
-    work = AckAfterWork("writer", handle, on_error)
-
-    @broker.subscriber(
-        settings.topic_events,
-        group_id=group_id(settings),
-        auto_offset_reset="earliest",
-        ack_policy=AckPolicy.MANUAL,
-        batch=True,
-        max_records=settings.writer_batch_size,
-        batch_timeout_ms=settings.writer_batch_timeout_ms,
+    """Subscribe the writer to `settings.topic_events` in batches of the configured size."""
+    transport.subscribe(
+        Subscription(
+            settings.topic_events,
+            group_id(settings),
+            make_handler(settings, storage, transport, observe),
+            max_batch=settings.writer_batch_size,
+            batch_timeout_ms=settings.writer_batch_timeout_ms,
+        )
     )
-    async def on_events(msg: KafkaMessage) -> None:
-        await work(msg)

@@ -12,7 +12,6 @@ import asyncpg
 import typer
 
 from usage_common import UsagePipelineError, parse_instant, utc_now
-from usage_simulator import SimulatorConfig, SimulatorServer
 from usage_transport import ReadinessCheck, create_ops_app, serve_ops
 from usage_writer import apply_migrations
 
@@ -21,6 +20,7 @@ from .database import database_url
 from .pipeline import Pipeline
 from .report import ReportQuery, fetch_report, render_json, render_table
 from .services import ServiceName, run_service, stop_on_signals
+from .simulated import serve_simulator
 
 __all__ = ["app", "main"]
 
@@ -179,19 +179,7 @@ def simulate(
 ) -> None:
     """Run the provider simulator alone (Anthropic and OpenAI admin usage APIs)."""
     _setup_logging(True)
-    config = SimulatorConfig(seed=seed)
-
-    async def main() -> None:
-        stop = stop_on_signals()
-        async with SimulatorServer(config, host=host, port=port) as sim:
-            typer.echo(
-                f"Anthropic base URL {sim.anthropic_base_url}  key {config.anthropic_admin_key}"
-            )
-            typer.echo(f"OpenAI base URL    {sim.openai_base_url}  key {config.openai_admin_key}")
-            typer.echo(f"seed {seed}; Ctrl-C stops")
-            await stop.wait()
-
-    run_async(main())
+    run_async(serve_simulator(host, port, seed, stop_on_signals, typer.echo))
 
 
 @app.command()

@@ -1,7 +1,9 @@
-"""The provider simulator in place of the real APIs, only when asked for (`--simulate`)."""
+"""The provider simulator in place of the real APIs, only when asked for (`up --simulate`,
+`simulate`): the one module of the application that imports it."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Callable
 
@@ -10,7 +12,7 @@ from pydantic import SecretStr
 from usage_common import Settings
 from usage_simulator import SimulatorConfig, SimulatorServer
 
-__all__ = ["NO_CREDENTIALS", "with_simulator"]
+__all__ = ["NO_CREDENTIALS", "serve_simulator", "with_simulator"]
 
 NO_CREDENTIALS = (
     "no provider credentials configured: set USAGE_ANTHROPIC_ADMIN_KEY and/or"
@@ -34,3 +36,20 @@ async def with_simulator(
             "openai_base_url": sim.openai_base_url,
         }
     )
+
+
+async def serve_simulator(
+    host: str,
+    port: int,
+    seed: int,
+    stop_on: Callable[[], asyncio.Event],
+    say: Callable[[str], None],
+) -> None:
+    """Serve the simulator in the foreground until the event `stop_on()` returns is set."""
+    config = SimulatorConfig(seed=seed)
+    stop = stop_on()
+    async with SimulatorServer(config, host=host, port=port) as sim:
+        say(f"Anthropic base URL {sim.anthropic_base_url}  key {config.anthropic_admin_key}")
+        say(f"OpenAI base URL    {sim.openai_base_url}  key {config.openai_admin_key}")
+        say(f"seed {seed}; Ctrl-C stops")
+        await stop.wait()

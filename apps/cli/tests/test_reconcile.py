@@ -18,7 +18,7 @@ from usage_common import ConfigError, CostEvent, InvalidPayloadError, UsageEvent
 from usage_pipeline import reconcile_command
 from usage_pipeline.cli import app
 from usage_pipeline.reconcile import (
-    TOKEN_MEASURES,
+    COMPARED_TOKEN_MEASURES,
     CostSplit,
     CsvData,
     Line,
@@ -139,10 +139,10 @@ def test_unpriced_rows_flag_the_day_but_do_not_decide_its_status() -> None:
 
 
 def test_token_lines_are_per_measure_and_exact_by_default() -> None:
-    ours: dict[Any, dict[str, Any]] = {(D1, None): {m: 100 for m in TOKEN_MEASURES}}
-    theirs: dict[Any, dict[str, Any]] = {(D1, None): {m: 100 for m in TOKEN_MEASURES}}
+    ours: dict[Any, dict[str, Any]] = {(D1, None): {m: 100 for m in COMPARED_TOKEN_MEASURES}}
+    theirs: dict[Any, dict[str, Any]] = {(D1, None): {m: 100 for m in COMPARED_TOKEN_MEASURES}}
     theirs[(D1, None)]["output_tokens"] = 99
-    lines = compare("tokens", ours, theirs, Tolerance(), measures=TOKEN_MEASURES)
+    lines = compare("tokens", ours, theirs, Tolerance(), measures=COMPARED_TOKEN_MEASURES)
     assert [(ln.measure, ln.diff, ln.status) for ln in lines] == [
         ("input_tokens", 0, "OK"),
         ("input_uncached_tokens", 0, "OK"),
@@ -150,7 +150,9 @@ def test_token_lines_are_per_measure_and_exact_by_default() -> None:
         ("input_cache_write_tokens", 0, "OK"),
         ("output_tokens", 1, "DIFF"),
     ]
-    tolerant = compare("tokens", ours, theirs, Tolerance(tokens=1), measures=TOKEN_MEASURES)
+    tolerant = compare(
+        "tokens", ours, theirs, Tolerance(tokens=1), measures=COMPARED_TOKEN_MEASURES
+    )
     assert all(ln.within for ln in tolerant)
 
 
@@ -486,9 +488,9 @@ def test_csv_totals_sum_per_day_and_project_inside_the_selection() -> None:
     assert usage_types == {"messages"}
     assert ids is True
     assert sums == {
-        (D1, None): dict(zip(TOKEN_MEASURES, (115, 100, 10, 5, 50), strict=True)),
-        (D1, "ws_a"): dict(zip(TOKEN_MEASURES, (1, 1, 0, 0, 1), strict=True)),
-        (D2, None): dict(zip(TOKEN_MEASURES, (7, 7, 0, 0, 7), strict=True)),
+        (D1, None): dict(zip(COMPARED_TOKEN_MEASURES, (115, 100, 10, 5, 50), strict=True)),
+        (D1, "ws_a"): dict(zip(COMPARED_TOKEN_MEASURES, (1, 1, 0, 0, 1), strict=True)),
+        (D2, None): dict(zip(COMPARED_TOKEN_MEASURES, (7, 7, 0, 0, 7), strict=True)),
     }
 
 
@@ -524,10 +526,10 @@ def result() -> Reconciliation:
     )
     lines += compare(
         "tokens",
-        {(D1, None): {m: 1000 for m in TOKEN_MEASURES}},
-        {(D1, None): {m: 1000 for m in TOKEN_MEASURES}},
+        {(D1, None): {m: 1000 for m in COMPARED_TOKEN_MEASURES}},
+        {(D1, None): {m: 1000 for m in COMPARED_TOKEN_MEASURES}},
         Tolerance(),
-        measures=TOKEN_MEASURES,
+        measures=COMPARED_TOKEN_MEASURES,
     )
     unpriced = (Unpriced(D1, None, "vector_stores", None, 2),)
     return Reconciliation(QUERY, Tolerance(), tuple(lines), unpriced, "usage", (), NOT_ESTIMABLE)
@@ -562,7 +564,7 @@ def test_json_carries_money_as_exact_strings_and_every_line() -> None:
          "reason": "code execution has no usage to estimate from"}
     ]  # fmt: skip
     assert out["incomplete"] == []
-    assert len(out["tokens"]) == len(TOKEN_MEASURES)
+    assert len(out["tokens"]) == len(COMPARED_TOKEN_MEASURES)
     assert out["tokens"][0]["database"] == 1000  # tokens stay integers
     assert out["unpriced"] == [
         {"day": "2025-11-01", "project_id": None, "usage_type": "vector_stores", "model": None,

@@ -89,6 +89,8 @@ from typing import Any, Literal, Protocol, TypeVar
 import asyncpg
 
 from usage_common import (
+    CACHE_WRITE_TTL_MEASURES,
+    TOKEN_MEASURES,
     BucketWidth,
     ConfigError,
     CostEvent,
@@ -100,7 +102,7 @@ from usage_common import (
 from .report import refuse_mixed_widths
 
 __all__ = [
-    "TOKEN_MEASURES",
+    "COMPARED_TOKEN_MEASURES",
     "CostSplit",
     "CsvData",
     "CsvKind",
@@ -131,12 +133,9 @@ Key = tuple[date, str | None]
 Number = Decimal | int
 _K = TypeVar("_K")
 
-TOKEN_MEASURES: tuple[str, ...] = (
-    "input_tokens",
-    "input_uncached_tokens",
-    "input_cache_read_tokens",
-    "input_cache_write_tokens",
-    "output_tokens",
+# Older console exports do not split cache writes by TTL: compare the total write only.
+COMPARED_TOKEN_MEASURES: tuple[str, ...] = tuple(
+    m for m in TOKEN_MEASURES if m not in CACHE_WRITE_TTL_MEASURES
 )
 _MONEY = "cost_usd"
 _NAME_DIMENSIONS = frozenset({"workspace_name", "project_name"})
@@ -430,7 +429,7 @@ def csv_totals(
         cell = sums.setdefault((event.window_start.date(), event.project_id), {})
         if isinstance(event, UsageEvent):
             usage_types.add(event.usage_type)
-            for measure in TOKEN_MEASURES:
+            for measure in COMPARED_TOKEN_MEASURES:
                 cell[measure] = cell.get(measure, 0) + getattr(event, measure)
         else:
             cell[_MONEY] = cell.get(_MONEY, Decimal(0)) + event.cost_usd
@@ -798,13 +797,13 @@ async def _tokens(
 ) -> dict[Key, dict[str, Number]]:
     where, args = _where(q, usage=True)
     args.append(sorted(usage_types))
-    sums = ", ".join(f"coalesce(sum({m}), 0)::bigint AS {m}" for m in TOKEN_MEASURES)
+    sums = ", ".join(f"coalesce(sum({m}), 0)::bigint AS {m}" for m in COMPARED_TOKEN_MEASURES)
     rows = await conn.fetch(
         f"SELECT {_DAY_SQL} AS day, project_id, {sums} FROM usage_events{where}"
         f" AND usage_type = ANY(${len(args)}::text[]) GROUP BY 1, 2",
         *args,
     )
-    return {(r["day"], r["project_id"]): {m: r[m] for m in TOKEN_MEASURES} for r in rows}
+    return {(r["day"], r["project_id"]): {m: r[m] for m in COMPARED_TOKEN_MEASURES} for r in rows}
 
 
 async def reconcile(
@@ -837,7 +836,7 @@ async def reconcile(
         if csv.kind == "usage":
             ours = await _tokens(conn, query, usage_types) if usage_types else {}
             check: Check = "tokens"
-            measures: tuple[str, ...] = TOKEN_MEASURES
+            measures: tuple[str, ...] = COMPARED_TOKEN_MEASURES
         else:
             ours, check, measures = _reported_totals(reported), "csv_cost", (_MONEY,)
         csv_ids = {p for _, p in sums if p is not None}

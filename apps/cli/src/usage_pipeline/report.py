@@ -13,11 +13,10 @@ from typing import Any
 
 import asyncpg
 
-from usage_common import ConfigError
+from usage_common import USAGE_MEASURES, ConfigError
 
 __all__ = [
     "DIMENSIONS",
-    "MEASURES",
     "ReportQuery",
     "fetch_report",
     "refuse_mixed_widths",
@@ -44,18 +43,6 @@ DIMENSIONS: dict[str, str] = {
     "hour": "to_char(window_start AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:00\"Z\"')",
     "month": "to_char(window_start AT TIME ZONE 'UTC', 'YYYY-MM')",
 }
-
-MEASURES: tuple[str, ...] = (
-    "input_tokens",
-    "input_uncached_tokens",
-    "input_cache_read_tokens",
-    "input_cache_write_tokens",
-    "input_cache_write_5m_tokens",
-    "input_cache_write_1h_tokens",
-    "output_tokens",
-    "requests",
-    "web_search_requests",
-)
 
 
 @dataclass(frozen=True)
@@ -109,7 +96,7 @@ async def fetch_report(conn: asyncpg.Connection, q: ReportQuery) -> list[dict[st
     if not q.bucket_width:
         await refuse_mixed_widths(conn, where, args)
     keys = [f"{DIMENSIONS[b]} AS {b}" for b in q.by]
-    sums = [f"coalesce(sum({m}), 0)::bigint AS {m}" for m in MEASURES]
+    sums = [f"coalesce(sum({m}), 0)::bigint AS {m}" for m in USAGE_MEASURES]
     select = ", ".join(
         [
             *keys,
@@ -159,15 +146,15 @@ def render_table(rows: list[dict[str, Any]], by: tuple[str, ...]) -> str:
     """Aligned columns, thousands separators, a TOTAL line; text left, numbers right."""
     if not rows:
         return "no usage in the selected window"
-    measures = [*MEASURES, "cost_usd", "rows_without_cost"]
+    measures = [*USAGE_MEASURES, "cost_usd", "rows_without_cost"]
     header = [*by, *(_SHORT[m] for m in measures)]
-    total: dict[str, Any] = {m: sum(r[m] for r in rows) for m in MEASURES}
+    total: dict[str, Any] = {m: sum(r[m] for r in rows) for m in USAGE_MEASURES}
     costs = [r["cost_usd"] for r in rows if r["cost_usd"] is not None]
     total["cost_usd"] = sum(costs, Decimal(0)) if costs else None
     total["rows_without_cost"] = sum(r["rows_without_cost"] for r in rows)
 
     def cells(row: dict[str, Any], label: list[str]) -> list[str]:
-        nums = [f"{row[m]:,}" for m in MEASURES]
+        nums = [f"{row[m]:,}" for m in USAGE_MEASURES]
         cost = row["cost_usd"]
         money = "-" if cost is None else f"{cost:,.4f}"
         return [*label, *nums, money, f"{row['rows_without_cost']:,}"]

@@ -9,8 +9,8 @@ import asyncpg
 import pytest
 
 from usage_common import USAGE_MEASURES, Settings
+from usage_ledger import ReportQuery, fetch_report
 from usage_pipeline import Pipeline
-from usage_pipeline.report import ReportQuery, fetch_report
 from usage_simulator import expected_claude_code, expected_cost_usd, expected_row_count
 
 from .expected import SEED, canonical_totals

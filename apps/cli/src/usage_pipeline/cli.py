@@ -17,10 +17,9 @@ from usage_simulator import SimulatorConfig, SimulatorServer
 from usage_transport import ReadinessCheck, create_ops_app, serve_ops
 from usage_writer import apply_migrations
 
-from .cli_support import FormatOption, err, load_settings
+from .cli_support import err, load_settings
 from .database import database_url
 from .pipeline import Pipeline
-from .report import ReportQuery, fetch_report, render_json, render_table
 from .services import ServiceName, run_service, stop_on_signals
 
 __all__ = ["app", "main"]
@@ -144,45 +143,6 @@ def migrate(verbose: Verbose = False) -> None:
 
 
 @app.command()
-def report(
-    since: Since = None,
-    until: Until = None,
-    by: Annotated[
-        str, typer.Option("--by", help="comma-separated: provider,model,day,project,api_key,...")
-    ] = "provider",
-    bucket_width: Annotated[
-        str | None, typer.Option("--bucket-width", help="only rows of this width (1m|1h|1d)")
-    ] = None,
-    fmt: Annotated[
-        FormatOption, typer.Option("--format", help="table or json")
-    ] = FormatOption.table,
-) -> None:
-    """Token and cost totals from PostgreSQL."""
-    _setup_logging(False)
-    settings = load_settings()
-    keys = tuple(b.strip() for b in by.split(",") if b.strip())
-    try:
-        query = ReportQuery(
-            _instant(since, "--since"), _instant(until, "--until"), keys, bucket_width
-        )
-    except UsagePipelineError as exc:
-        err(str(exc))
-        raise typer.Exit(2) from None
-
-    async def main() -> None:
-        async with database_url(settings) as url:
-            conn = await asyncpg.connect(url)
-            try:
-                exists = await conn.fetchval("SELECT to_regclass('usage_events') IS NOT NULL")
-                rows = await fetch_report(conn, query) if exists else []
-            finally:
-                await conn.close()
-        typer.echo(render_json(rows) if fmt is FormatOption.json else render_table(rows, keys))
-
-    _run(main())
-
-
-@app.command()
 def simulate(
     port: Annotated[int, typer.Option("--port", help="TCP port")] = 8787,
     host: Annotated[
@@ -219,7 +179,7 @@ def service(
 
 
 # Commands that live in their own modules; each module exposes `register(app)`.
-for _module in ("normalize_command", "import_command", "reconcile_command"):
+for _module in ("normalize_command", "import_command", "report_command", "reconcile_command"):
     importlib.import_module(f".{_module}", __package__).register(app)
 
 

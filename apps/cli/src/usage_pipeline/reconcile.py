@@ -98,8 +98,7 @@ from usage_common import (
     Provider,
     UsageEvent,
 )
-
-from .report import refuse_mixed_widths
+from usage_ledger import refuse_mixed_widths
 
 __all__ = [
     "COMPARED_TOKEN_MEASURES",

@@ -1,7 +1,8 @@
 """`usage-pipeline reconcile`: usage and cost against the bill and console CSVs.
 
-Thin: options -> `ReconcileQuery` + `Tolerance` (+ the CSV, read) -> `reconcile()` ->
-table or JSON. The checks and the tolerance rules are documented in `reconcile.py`.
+Thin: options -> `ReconcileQuery` + `Tolerance` (+ the CSV, read) ->
+`usage_ledger.run_reconcile` -> table or JSON. The checks and the tolerance rules are
+documented in usage_ledger (`_reconcile`).
 
 Exit codes: 0 every line OK; 1 some line is a DIFF (a difference passes the tolerance)
 or INCOMPLETE (an estimate that cannot be checked); 2 bad input (options, dates, CSV file,
@@ -28,12 +29,7 @@ from usage_common import (
     parse_instant,
     utc_now,
 )
-from usage_normalizer.console_csv import read_csv_events
-
-from .cli_support import CsvKindOption, FormatOption, ProviderOption, err, load_settings
-from .database import database_url
-from .embedded_postgres import EmbeddedPostgresError
-from .reconcile import (
+from usage_ledger import (
     CsvData,
     CsvKind,
     CsvReader,
@@ -41,10 +37,15 @@ from .reconcile import (
     Reconciliation,
     Tolerance,
     read_csv,
-    reconcile,
-    render_json,
-    render_table,
+    render_reconciliation_json,
+    render_reconciliation_table,
+    run_reconcile,
 )
+from usage_normalizer.console_csv import read_csv_events
+
+from .cli_support import CsvKindOption, FormatOption, ProviderOption, err, load_settings
+from .database import database_url
+from .embedded_postgres import EmbeddedPostgresError
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_DATABASE", "load_csv_reader", "register"]
 
@@ -101,20 +102,7 @@ async def _run(
     settings: Settings, query: ReconcileQuery, tolerance: Tolerance, csv: CsvData | None
 ) -> Reconciliation:
     async with database_url(settings) as url:
-        conn = await asyncpg.connect(url)
-        try:
-            tables = await conn.fetchval(
-                "SELECT to_regclass('usage_events') IS NOT NULL"
-                " AND to_regclass('cost_events') IS NOT NULL"
-            )
-            if not tables:
-                raise ConfigError(
-                    "the database has no usage_events/cost_events tables;"
-                    " run `usage-pipeline migrate` first"
-                )
-            return await reconcile(conn, query, tolerance, csv)
-        finally:
-            await conn.close()
+        return await run_reconcile(url, query, tolerance, csv)
 
 
 def register(app: typer.Typer) -> None:
@@ -200,5 +188,8 @@ def register(app: typer.Typer) -> None:
             _fail(str(exc), EXIT_DATABASE)
         except (OSError, asyncpg.PostgresError, EmbeddedPostgresError) as exc:
             _fail(f"database: {type(exc).__name__}: {exc}", EXIT_DATABASE)
-        typer.echo(render_json(result) if fmt is FormatOption.json else render_table(result))
+        json = fmt is FormatOption.json
+        typer.echo(
+            render_reconciliation_json(result) if json else render_reconciliation_table(result)
+        )
         raise typer.Exit(result.exit_code)

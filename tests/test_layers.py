@@ -16,3 +16,13 @@ def test_every_workspace_package_is_under_the_import_rules() -> None:
         named = {*contract.get("source_modules", ()), *contract.get("modules", ())}
         named |= set(contract.get("forbidden_modules", ()))
         assert named <= packages, contract["name"]
+
+
+def test_the_cli_stays_a_thin_shell() -> None:
+    # Logic that grows past this belongs in a service or a library, not in the CLI.
+    long = {
+        str(p.relative_to(ROOT)): n
+        for p in ROOT.glob("apps/*/src/**/*.py")
+        if (n := len(p.read_text().splitlines())) > 400
+    }
+    assert long == {}

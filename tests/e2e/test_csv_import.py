@@ -17,7 +17,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from usage_common import Settings
+from usage_common import USAGE_MEASURES, Settings
 from usage_pipeline.csv_import import ImportArgs, run_import
 from usage_pipeline.database import database_url as embedded_database_url
 from usage_simulator import console_csv
@@ -37,18 +37,6 @@ KINDS = [
     ("openai", "cost", "openai_cost_v2.csv"),
 ]
 KIND_IDS = [f"{p}-{k}" for p, k, _ in KINDS]
-
-USAGE_MEASURES = (
-    "input_tokens",
-    "input_uncached_tokens",
-    "input_cache_read_tokens",
-    "input_cache_write_tokens",
-    "input_cache_write_5m_tokens",
-    "input_cache_write_1h_tokens",
-    "output_tokens",
-    "requests",
-    "web_search_requests",
-)
 
 
 def export_files(tmp_path: Path, provider: str, kind: str, fixture: str) -> list[Path]:

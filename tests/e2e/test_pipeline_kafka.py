@@ -8,9 +8,9 @@ from typing import Any
 import asyncpg
 import pytest
 
-from usage_common import Settings
+from usage_common import USAGE_MEASURES, Settings
+from usage_ledger import ReportQuery, fetch_report
 from usage_pipeline import Pipeline
-from usage_pipeline.report import MEASURES, ReportQuery, fetch_report
 from usage_simulator import expected_claude_code, expected_cost_usd, expected_row_count
 
 from .expected import SEED, canonical_totals
@@ -84,7 +84,7 @@ async def report_by_provider(url: str) -> dict[str, dict[str, Any]]:
         rows = await fetch_report(conn, ReportQuery(SINCE, UNTIL, ("provider",)))
     finally:
         await conn.close()
-    return {r["provider"]: {m: r[m] for m in MEASURES} for r in rows}
+    return {r["provider"]: {m: r[m] for m in USAGE_MEASURES} for r in rows}
 
 
 async def test_exact_totals_through_real_kafka_then_replay_changes_nothing(

@@ -15,10 +15,10 @@ import pytest
 from typer.testing import CliRunner
 
 from usage_common import ConfigError, CostEvent, InvalidPayloadError, UsageEvent
+from usage_ledger import CsvData, ReconcileQuery, Tolerance, reconcile
 from usage_normalizer.pricing import estimate_cost
 from usage_pipeline import reconcile_command
 from usage_pipeline.cli import app
-from usage_pipeline.reconcile import CsvData, ReconcileQuery, Tolerance, reconcile
 from usage_writer import PostgresStorage, apply_migrations
 
 pytestmark = pytest.mark.postgres

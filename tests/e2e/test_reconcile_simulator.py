@@ -20,9 +20,9 @@ import pytest
 from typer.testing import CliRunner
 
 from usage_common import Provider, Settings
+from usage_ledger import ReconcileQuery, Reconciliation, Tolerance, reconcile
 from usage_pipeline import Pipeline
 from usage_pipeline.cli import app
-from usage_pipeline.reconcile import ReconcileQuery, Reconciliation, Tolerance, reconcile
 from usage_simulator import console_csv
 
 pytestmark = pytest.mark.postgres

@@ -1,19 +1,29 @@
 """What every command shares: one red error line, errors mapped to exit codes in one place,
-settings refused with the variable name, the option choices more than one command takes."""
+settings refused with the variable name, logging, the options and option choices more than
+one command takes."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import sys
 from collections.abc import Coroutine
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
-from typing import Any, NoReturn, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import asyncpg
 import typer
 from pydantic import ValidationError
 
-from usage_common import ConfigError, InvalidPayloadError, Settings, UsagePipelineError
+from usage_common import (
+    ConfigError,
+    InvalidPayloadError,
+    Settings,
+    UsagePipelineError,
+    parse_instant,
+)
 from usage_embedded_pg import EmbeddedPostgresError
 
 __all__ = [
@@ -21,13 +31,26 @@ __all__ = [
     "ExitCodes",
     "FormatOption",
     "ProviderOption",
+    "Since",
+    "Until",
+    "Verbose",
     "err",
     "fail",
+    "instant",
     "load_settings",
     "run_async",
+    "setup_logging",
 ]
 
 T = TypeVar("T")
+
+Since = Annotated[
+    str | None, typer.Option("--since", help="UTC date or timestamp; window start (inclusive)")
+]
+Until = Annotated[
+    str | None, typer.Option("--until", help="UTC date or timestamp; window end (exclusive)")
+]
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="log progress to stderr")]
 
 
 class ProviderOption(StrEnum):
@@ -87,5 +110,25 @@ def load_settings() -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         name = "USAGE_" + str(first["loc"][0]).upper() if first["loc"] else "USAGE_*"
-        err(f"invalid configuration {name}: {first['msg']}")
-        raise typer.Exit(2) from None
+        fail(f"invalid configuration {name}: {first['msg']}", 2)
+
+
+def instant(value: str | None, option: str) -> datetime | None:
+    """An optional --since/--until; one that cannot be read exits 2 naming its option."""
+    if value is None:
+        return None
+    try:
+        return parse_instant(value)
+    except ValueError as exc:
+        fail(f"{option}: {exc}", 2)
+
+
+def setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # httpx logs every URL at INFO; URLs hold no secrets, but the noise hides real problems.
+    for noisy in ("httpx", "aiokafka", "faststream"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Annotated
 
-import asyncpg
 import typer
 
-from usage_common import UsagePipelineError
 from usage_normalizer.console_csv import DEFAULT_CHUNK_ROWS
 
-from .cli_support import CsvKindOption, ProviderOption, err, load_settings
+from .cli_support import CsvKindOption, ProviderOption, err, fail, load_settings, run_async
 from .csv_import import ImportArgs, ImportRefused, run_import
 
 __all__ = ["register"]
@@ -56,16 +53,9 @@ def import_csv(
         typer.echo(line, err=True)
 
     try:
-        result = asyncio.run(run_import(settings, args, say=stderr, progress=stderr))
+        result = run_async(run_import(settings, args, say=stderr, progress=stderr))
     except ImportRefused as exc:
-        err(f"{exc}; nothing was imported")
-        raise typer.Exit(2) from None
-    except UsagePipelineError as exc:
-        err(str(exc))
-        raise typer.Exit(1) from None
-    except (OSError, asyncpg.PostgresError) as exc:
-        err(f"{type(exc).__name__}: {exc}")
-        raise typer.Exit(1) from None
+        fail(f"{exc}; nothing was imported", 2)
     for line in result.lines():
         typer.echo(line)
     if result.failed:

@@ -12,12 +12,16 @@ Execution of `Pipeline` (an async context manager):
 4. `run_once` fetches a window, then waits until every stage has drained;
    `run_forever` polls until the stop event is set.
 Shutdown reverses the order: transport, storage, simulator, PostgreSQL.
+
+`run_up` is what `usage-pipeline up` runs: one window and a summary, or polling with the
+ops server until SIGINT/SIGTERM.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 from collections.abc import Callable
 from datetime import datetime
 from types import TracebackType
@@ -34,14 +38,23 @@ from usage_common import (
     raw_page_key,
 )
 from usage_fetcher import credentials_from_settings, endpoints_from_settings, fetch_cycle
-from usage_transport import InProcessBus, KafkaTransport, Message, Transport
+from usage_transport import (
+    InProcessBus,
+    KafkaTransport,
+    Message,
+    ReadinessCheck,
+    Transport,
+    create_ops_app,
+    serve_ops,
+)
 from usage_writer import PostgresStorage, apply_migrations
 
 from .database import database_url
+from .signals import stop_on_signals
 from .simulated import NO_CREDENTIALS, with_simulator
 from .tally import RunTally
 
-__all__ = ["Pipeline"]
+__all__ = ["Pipeline", "run_up"]
 
 
 class Pipeline:
@@ -185,3 +198,31 @@ class Pipeline:
     async def run_forever(self, stop: asyncio.Event) -> None:
         credentials = credentials_from_settings(self.settings)
         await fetcher.run_fetch_loop(self._ctx, credentials, self.settings, stop)
+
+
+async def run_up(
+    settings: Settings,
+    *,
+    simulate: bool,
+    window: tuple[datetime, datetime] | None,
+    say: Callable[[str], None],
+) -> bool:
+    """One cycle over `window` then a summary (progress on stderr), or, without a window,
+    poll with `/metrics`, `/healthz` and `/readyz` served until SIGINT/SIGTERM. False when
+    a fetch failed or a page was dead-lettered."""
+    progress = (lambda line: print(line, file=sys.stderr)) if window else None
+    async with Pipeline(settings, simulate=simulate, say=say, progress=progress) as pipeline:
+        if window is not None:
+            tally = await pipeline.run_once(*window)
+            for line in tally.lines():
+                say(line)
+            return not tally.failed
+        checks: dict[str, ReadinessCheck] = {}
+        if pipeline.storage:
+            checks["postgres"] = pipeline.storage.ping
+        ops = create_ops_app(checks)
+        async with serve_ops(ops, settings.ops_host, settings.ops_port) as port:
+            say(f"serving /metrics /healthz /readyz on port {port}; Ctrl-C stops")
+            await pipeline.run_forever(stop_on_signals())
+    say("stopped")
+    return True

@@ -1,7 +1,8 @@
 """`usage-pipeline reconcile`: usage and cost against the bill and console CSVs.
 
-Thin: options -> `ReconcileQuery` + `Tolerance` (+ the CSV, read) -> `reconcile()` ->
-table or JSON. The checks and the tolerance rules are documented in `reconcile.py`.
+Thin: options -> `ReconcileQuery` + `Tolerance` (+ the CSV, read) ->
+`usage_ledger.run_reconcile` -> table or JSON. The checks and the tolerance rules are
+documented in usage_ledger (`_reconcile`).
 
 Exit codes: 0 every line OK; 1 some line is a DIFF (a difference passes the tolerance)
 or INCOMPLETE (an estimate that cannot be checked); 2 bad input (options, dates, CSV file,
@@ -11,29 +12,15 @@ could not be reached or queried (not a verdict on the numbers, so it is kept apa
 
 from __future__ import annotations
 
-import asyncio
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
-import asyncpg
 import typer
 
-from usage_common import (
-    ConfigError,
-    InvalidPayloadError,
-    Settings,
-    UsagePipelineError,
-    parse_instant,
-    utc_now,
-)
-from usage_embedded_pg import EmbeddedPostgresError
-from usage_normalizer.console_csv import read_csv_events
-
-from .cli_support import CsvKindOption, FormatOption, ProviderOption, err, load_settings
-from .database import database_url
-from .reconcile import (
+from usage_common import ConfigError, InvalidPayloadError, Settings, parse_instant, utc_now
+from usage_ledger import (
     CsvData,
     CsvKind,
     CsvReader,
@@ -41,15 +28,35 @@ from .reconcile import (
     Reconciliation,
     Tolerance,
     read_csv,
-    reconcile,
-    render_json,
-    render_table,
+    render_reconciliation_json,
+    render_reconciliation_table,
+    run_reconcile,
 )
+from usage_normalizer.console_csv import read_csv_events
+
+from .cli_support import (
+    CsvKindOption,
+    ExitCodes,
+    FormatOption,
+    ProviderOption,
+    fail,
+    load_settings,
+    run_async,
+)
+from .database import database_url
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_DATABASE", "load_csv_reader", "register"]
 
 EXIT_BAD_INPUT = 2
 EXIT_DATABASE = 3
+# Any error past the options is the database's: a missing schema is bad input, the rest
+# (unreachable, a failed query) is kept apart from a verdict on the numbers.
+_CODES = ExitCodes(
+    bad_input=EXIT_BAD_INPUT,
+    failed=EXIT_DATABASE,
+    unreachable=EXIT_DATABASE,
+    unreachable_prefix="database: ",
+)
 
 
 class WidthOption(StrEnum):
@@ -63,16 +70,11 @@ def load_csv_reader() -> CsvReader:
     return read_csv_events
 
 
-def _fail(message: str, code: int) -> NoReturn:
-    err(message)
-    raise typer.Exit(code)
-
-
 def _decimal(text: str, option: str) -> Decimal:
     try:
         value = Decimal(text.strip().removesuffix("%").removeprefix("$"))
     except InvalidOperation:
-        _fail(f"{option}: {text!r} is not a number", EXIT_BAD_INPUT)
+        fail(f"{option}: {text!r} is not a number", EXIT_BAD_INPUT)
     return value
 
 
@@ -82,7 +84,7 @@ def _read_csv(
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        _fail(f"--against-csv {path}: {exc}", EXIT_BAD_INPUT)
+        fail(f"--against-csv {path}: {exc}", EXIT_BAD_INPUT)
     try:
         read_kind, events = read_csv(
             reader,
@@ -93,7 +95,7 @@ def _read_csv(
             fetched_at=utc_now(),
         )
     except InvalidPayloadError as exc:
-        _fail(f"--against-csv {path}: {exc}", EXIT_BAD_INPUT)
+        fail(f"--against-csv {path}: {exc}", EXIT_BAD_INPUT)
     return CsvData(read_kind, tuple(events))
 
 
@@ -101,20 +103,7 @@ async def _run(
     settings: Settings, query: ReconcileQuery, tolerance: Tolerance, csv: CsvData | None
 ) -> Reconciliation:
     async with database_url(settings) as url:
-        conn = await asyncpg.connect(url)
-        try:
-            tables = await conn.fetchval(
-                "SELECT to_regclass('usage_events') IS NOT NULL"
-                " AND to_regclass('cost_events') IS NOT NULL"
-            )
-            if not tables:
-                raise ConfigError(
-                    "the database has no usage_events/cost_events tables;"
-                    " run `usage-pipeline migrate` first"
-                )
-            return await reconcile(conn, query, tolerance, csv)
-        finally:
-            await conn.close()
+        return await run_reconcile(url, query, tolerance, csv)
 
 
 def register(app: typer.Typer) -> None:
@@ -171,7 +160,7 @@ def register(app: typer.Typer) -> None:
         try:
             start, end = parse_instant(since), parse_instant(until)
         except ValueError as exc:
-            _fail(f"--since/--until: {exc}", EXIT_BAD_INPUT)
+            fail(f"--since/--until: {exc}", EXIT_BAD_INPUT)
         try:
             query = ReconcileQuery(
                 provider.value,
@@ -190,15 +179,10 @@ def register(app: typer.Typer) -> None:
                 kind: CsvKind | None = csv_kind.value if csv_kind else None
                 csv = _read_csv(against_csv, query, kind, load_csv_reader())
         except ConfigError as exc:
-            _fail(str(exc), EXIT_BAD_INPUT)
-        settings = load_settings()
-        try:
-            result = asyncio.run(_run(settings, query, tolerance, csv))
-        except (ConfigError, InvalidPayloadError) as exc:
-            _fail(str(exc), EXIT_BAD_INPUT)
-        except UsagePipelineError as exc:
-            _fail(str(exc), EXIT_DATABASE)
-        except (OSError, asyncpg.PostgresError, EmbeddedPostgresError) as exc:
-            _fail(f"database: {type(exc).__name__}: {exc}", EXIT_DATABASE)
-        typer.echo(render_json(result) if fmt is FormatOption.json else render_table(result))
+            fail(str(exc), EXIT_BAD_INPUT)
+        result = run_async(_run(load_settings(), query, tolerance, csv), _CODES)
+        json = fmt is FormatOption.json
+        typer.echo(
+            render_reconciliation_json(result) if json else render_reconciliation_table(result)
+        )
         raise typer.Exit(result.exit_code)

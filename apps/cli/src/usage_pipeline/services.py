@@ -9,9 +9,7 @@ its own `wire`, the same function the one-process mode calls.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import signal
 from typing import Literal
 
 import usage_fetcher.app as fetcher
@@ -27,17 +25,11 @@ from usage_transport import (
 )
 from usage_writer import PostgresStorage
 
-__all__ = ["ServiceName", "run_service", "stop_on_signals"]
+from .signals import stop_on_signals
+
+__all__ = ["ServiceName", "run_service"]
 
 ServiceName = Literal["fetcher", "normalizer", "writer"]
-
-
-def stop_on_signals() -> asyncio.Event:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    return stop
 
 
 def _refuse_incomplete(name: ServiceName, settings: Settings) -> None:

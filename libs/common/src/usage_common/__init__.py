@@ -16,6 +16,12 @@ from ._errors import (
     TransientError,
     UsagePipelineError,
 )
+from ._measures import (
+    CACHE_WRITE_TTL_MEASURES,
+    REQUEST_MEASURES,
+    TOKEN_MEASURES,
+    USAGE_MEASURES,
+)
 from ._models import (
     CanonicalEvent,
     ClaudeCodeEvent,
@@ -32,12 +38,16 @@ from ._topics import DLQ_TOPIC, EVENTS_TOPIC, RAW_TOPIC
 from ._types import BucketWidth, CostSource, Provider, Source, UsageType
 
 __all__ = [
+    "CACHE_WRITE_TTL_MEASURES",
     "CLAUDE_CODE_IDENTITY_FIELDS",
     "COST_IDENTITY_FIELDS",
     "DLQ_TOPIC",
     "EVENTS_TOPIC",
     "IDENTITY_FIELDS",
     "RAW_TOPIC",
+    "REQUEST_MEASURES",
+    "TOKEN_MEASURES",
+    "USAGE_MEASURES",
     "BucketWidth",
     "CanonicalEvent",
     "ClaudeCodeEvent",

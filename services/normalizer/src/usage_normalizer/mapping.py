@@ -23,6 +23,7 @@ from typing import Any, TypeVar, cast
 from pydantic import BaseModel
 
 from usage_common import (
+    TOKEN_MEASURES,
     BucketWidth,
     ClaudeCodeEvent,
     ClaudeCodeModelUsage,
@@ -220,15 +221,7 @@ def map_anthropic_claude_code(raw: RawPage) -> list[Record]:
 
 # OpenAI ----------------------------------------------------------------------------------
 
-_NO_TOKENS = {
-    "input_tokens": 0,
-    "input_uncached_tokens": 0,
-    "input_cache_read_tokens": 0,
-    "input_cache_write_tokens": 0,
-    "input_cache_write_5m_tokens": 0,
-    "input_cache_write_1h_tokens": 0,
-    "output_tokens": 0,
-}
+_NO_TOKENS: dict[str, int] = dict.fromkeys(TOKEN_MEASURES, 0)
 
 
 def _openai_measures(endpoint: str, r: Any, where: str) -> dict[str, Any]:

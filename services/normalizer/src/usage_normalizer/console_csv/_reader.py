@@ -12,6 +12,8 @@ from decimal import Decimal
 from pydantic import ValidationError
 
 from usage_common import (
+    REQUEST_MEASURES,
+    TOKEN_MEASURES,
     BucketWidth,
     ClaudeCodeEvent,
     CostEvent,
@@ -182,21 +184,9 @@ def _merge(a: Event, b: Event) -> Event:
     if isinstance(a, UsageEvent) and isinstance(b, UsageEvent):
         return UsageEvent.model_validate(
             a.model_dump()
+            | {name: getattr(a, name) + getattr(b, name) for name in TOKEN_MEASURES}
+            | {name: _add(getattr(a, name), getattr(b, name)) for name in REQUEST_MEASURES}
             | {
-                name: getattr(a, name) + getattr(b, name)
-                for name in (
-                    "input_tokens",
-                    "input_uncached_tokens",
-                    "input_cache_read_tokens",
-                    "input_cache_write_tokens",
-                    "input_cache_write_5m_tokens",
-                    "input_cache_write_1h_tokens",
-                    "output_tokens",
-                )
-            }
-            | {
-                "requests": _add(a.requests, b.requests),
-                "web_search_requests": _add(a.web_search_requests, b.web_search_requests),
                 "token_details": _add_maps(a.token_details, b.token_details),
                 "units": _add_maps(a.units, b.units),
             }

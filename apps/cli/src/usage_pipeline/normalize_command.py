@@ -26,6 +26,8 @@ from usage_common import (
 )
 from usage_normalizer import MAPPERS, normalize_page
 
+from .cli_support import err, fail
+
 __all__ = ["infer_bucket_width", "normalize_file", "register"]
 
 _WIDTHS: dict[int, BucketWidth] = {60: "1m", 3600: "1h", 86400: "1d"}
@@ -96,24 +98,16 @@ def register(app: typer.Typer) -> None:
         """Print the canonical events of one saved API page as JSON lines."""
         known = sorted({e for p, e in MAPPERS if p == provider})
         if not known:
-            typer.secho(f"error: unknown provider {provider!r}", fg="red", err=True)
-            raise typer.Exit(2)
+            fail(f"unknown provider {provider!r}", 2)
         if endpoint not in known:
-            typer.secho(
-                f"error: unknown {provider} endpoint {endpoint!r}; one of {', '.join(known)}",
-                fg="red",
-                err=True,
-            )
-            raise typer.Exit(2)
+            fail(f"unknown {provider} endpoint {endpoint!r}; one of {', '.join(known)}", 2)
         if bucket_width not in (None, "1m", "1h", "1d"):
-            typer.secho("error: --bucket-width must be 1m, 1h or 1d", fg="red", err=True)
-            raise typer.Exit(2)
+            fail("--bucket-width must be 1m, 1h or 1d", 2)
         try:
             body = file.read_text(encoding="utf-8")
             when = parse_instant(fetched_at) if fetched_at else datetime.now(UTC)
         except (OSError, UnicodeDecodeError, ValueError) as exc:
-            typer.secho(f"error: {exc}", fg="red", err=True)
-            raise typer.Exit(2) from None
+            fail(str(exc), 2)
         try:
             rows = normalize_file(
                 provider,
@@ -124,13 +118,12 @@ def register(app: typer.Typer) -> None:
                 fetched_at=when,
             )
         except ValidationError as exc:
-            typer.secho(f"error: {file} does not validate ({exc.error_count()} errors)", err=True)
-            for err in exc.errors(include_url=False)[:20]:
-                path = ".".join(str(p) for p in err["loc"])
-                typer.echo(f"  {path}: {err['msg']}", err=True)
+            err(f"{file} does not validate ({exc.error_count()} errors)")
+            for error in exc.errors(include_url=False)[:20]:
+                path = ".".join(str(p) for p in error["loc"])
+                typer.echo(f"  {path}: {error['msg']}", err=True)
             raise typer.Exit(1) from None
         except InvalidPayloadError as exc:
-            typer.secho(f"error: {file}: {exc}", err=True)
-            raise typer.Exit(1) from None
+            fail(f"{file}: {exc}", 1)
         for row in rows:
             sys.stdout.write(json.dumps(row, sort_keys=True) + "\n")

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from usage_common import decode_event
-from usage_writer import PostgresStorage, apply_migrations
+from usage_schema import apply_migrations
+from usage_writer import PostgresStorage
 
 pytestmark = pytest.mark.postgres
 

@@ -19,7 +19,8 @@ from usage_ledger import CsvData, ReconcileQuery, Tolerance, reconcile
 from usage_normalizer.pricing import estimate_cost
 from usage_pipeline import reconcile_command
 from usage_pipeline.cli import app
-from usage_writer import PostgresStorage, apply_migrations
+from usage_schema import apply_migrations
+from usage_writer import PostgresStorage
 
 pytestmark = pytest.mark.postgres
 

@@ -8,9 +8,10 @@ import pytest
 from faststream.kafka import KafkaBroker
 
 from usage_common import Settings, UsageEvent, dedupe_key, encode
+from usage_schema import apply_migrations
 from usage_testing import wait_for
 from usage_transport import KafkaPublisher, KafkaTransport, LagReader, Message, ensure_topics
-from usage_writer import PostgresStorage, StorageError, UpsertStats, apply_migrations
+from usage_writer import PostgresStorage, StorageError, UpsertStats
 from usage_writer import app as writer_app
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]

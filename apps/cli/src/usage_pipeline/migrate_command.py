@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from usage_common import Settings
-from usage_writer import apply_migrations
+from usage_schema import apply_migrations
 
 from .cli_support import Verbose, load_settings, run_async, setup_logging
 from .database import database_url

@@ -38,6 +38,7 @@ from usage_common import (
     raw_page_key,
 )
 from usage_fetcher import credentials_from_settings, endpoints_from_settings, fetch_cycle
+from usage_schema import apply_migrations
 from usage_transport import (
     InProcessBus,
     KafkaTransport,
@@ -47,7 +48,7 @@ from usage_transport import (
     create_ops_app,
     serve_ops,
 )
-from usage_writer import PostgresStorage, apply_migrations
+from usage_writer import PostgresStorage
 
 from .database import database_url
 from .signals import stop_on_signals

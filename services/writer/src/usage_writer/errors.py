@@ -1,18 +1,13 @@
-"""Writer errors.
+"""Writer errors (a schema at the wrong version is `usage_schema.SchemaVersionError`).
 
-SchemaVersionError (ConfigError)   database schema is not the one this writer expects
 StorageError (InfrastructureError) PostgreSQL failed; the batch was not acknowledged
 """
 
 from __future__ import annotations
 
-from usage_common import ConfigError, InfrastructureError
+from usage_common import InfrastructureError
 
-__all__ = ["SchemaVersionError", "StorageError"]
-
-
-class SchemaVersionError(ConfigError):
-    pass
+__all__ = ["StorageError"]
 
 
 class StorageError(InfrastructureError):

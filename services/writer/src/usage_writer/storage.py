@@ -14,8 +14,9 @@ from typing import Protocol
 
 import asyncpg
 
+from usage_schema import Conn, check_schema
+
 from .errors import StorageError
-from .migrate import Conn, check_schema
 from .tables import TABLES, Event, TableSpec
 
 __all__ = ["PostgresStorage", "Storage", "UpsertStats"]

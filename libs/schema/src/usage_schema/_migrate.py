@@ -1,7 +1,9 @@
 """Versioned SQL migrations: files `migrations/NNNN_name.sql`, applied in order, once.
 
 Each file runs in its own transaction under an advisory lock, so two `migrate` runs (a
-Kubernetes Job and a developer) cannot interleave.
+Kubernetes Job and a developer) cannot interleave. Every process that uses the database
+(writer, fetcher, the query side) checks the version with `check_schema` and refuses to
+run on one it does not know.
 """
 
 from __future__ import annotations
@@ -13,11 +15,19 @@ from importlib import resources
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
-from .errors import SchemaVersionError, StorageError
+from ._errors import DatabaseUnavailableError, SchemaVersionError
 
 Conn = asyncpg.Connection | PoolConnectionProxy
 
-__all__ = ["EXPECTED_VERSION", "Migration", "apply_migrations", "check_schema", "migrations"]
+__all__ = [
+    "EXPECTED_VERSION",
+    "Conn",
+    "Migration",
+    "apply_migrations",
+    "check_schema",
+    "current_version",
+    "migrations",
+]
 
 _LOCK_ID = 7_314_159_265  # arbitrary, fixed: the advisory lock for migrations
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
@@ -54,7 +64,7 @@ async def apply_migrations(dsn: str) -> list[Migration]:
     try:
         conn = await asyncpg.connect(dsn)
     except (OSError, asyncpg.PostgresError) as exc:
-        raise StorageError(f"cannot connect to PostgreSQL: {exc}") from exc
+        raise DatabaseUnavailableError(f"cannot connect to PostgreSQL: {exc}") from exc
     try:
         await conn.execute("SELECT pg_advisory_lock($1)", _LOCK_ID)
         await conn.execute(
@@ -81,15 +91,15 @@ async def apply_migrations(dsn: str) -> list[Migration]:
 
 
 async def check_schema(conn: Conn) -> None:
-    """The writer refuses to run on a schema it does not know."""
+    """Refuse to run on a schema this code does not know."""
     version = await current_version(conn)
     if version < EXPECTED_VERSION:
         raise SchemaVersionError(
-            f"database schema is at version {version}, this writer needs {EXPECTED_VERSION}:"
+            f"database schema is at version {version}, this version needs {EXPECTED_VERSION}:"
             " run `usage-pipeline migrate` first"
         )
     if version > EXPECTED_VERSION:
         raise SchemaVersionError(
             f"database schema is at version {version}, newer than this writer"
-            f" ({EXPECTED_VERSION}): upgrade the writer"
+            f" ({EXPECTED_VERSION}): upgrade usage-pipeline"
         )

@@ -37,7 +37,15 @@ from usage_common import (
     encode,
     raw_page_key,
 )
-from usage_fetcher import credentials_from_settings, endpoints_from_settings, fetch_cycle
+from usage_fetcher import (
+    Credential,
+    FetchState,
+    RunRequests,
+    credentials_from_settings,
+    endpoints_from_settings,
+    scheduled_cycle,
+    trigger_routes,
+)
 from usage_schema import apply_migrations
 from usage_transport import (
     InProcessBus,
@@ -113,6 +121,9 @@ class Pipeline:
             self.say(f"applied migrations: {names}")
         if self.fetch and self.simulate:
             s = self.settings = await with_simulator(s, self._stack, self.say)
+        if self.fetch:
+            self._state = await FetchState.connect(url)
+            self._stack.push_async_callback(self._state.close)
 
         self.storage = await PostgresStorage.connect(url)
         self._stack.push_async_callback(self.storage.close)
@@ -153,13 +164,14 @@ class Pipeline:
             f"fetching [{since:%Y-%m-%dT%H:%M:%SZ}, {until:%Y-%m-%dT%H:%M:%SZ})"
             f" in {self.settings.bucket_width} buckets for {providers}"
         )
-        reports = await fetch_cycle(
+        reports = await scheduled_cycle(
             self._ctx,
+            self._state,
             credentials,
-            since,
-            until,
-            self.settings.bucket_width,
+            self.settings,
             endpoints_from_settings(self.settings),
+            trigger="once",
+            window=(since, until),
         )
         self.tally.fetched.extend(reports)
         self.say(f"fetched {sum(r.pages for r in reports)} page(s); draining the pipeline")
@@ -196,9 +208,13 @@ class Pipeline:
         else:
             raise InfrastructureError(f"pipeline did not drain within {self.drain_timeout:.0f} s")
 
-    async def run_forever(self, stop: asyncio.Event) -> None:
-        credentials = credentials_from_settings(self.settings)
-        await fetcher.run_fetch_loop(self._ctx, credentials, self.settings, stop)
+    async def credentials(self) -> list[Credential]:
+        return credentials_from_settings(self.settings)
+
+    async def run_forever(self, stop: asyncio.Event, requests: RunRequests | None = None) -> None:
+        await fetcher.run_fetch_loop(
+            self._ctx, self._state, self.credentials, self.settings, stop, requests
+        )
 
 
 async def run_up(
@@ -221,9 +237,10 @@ async def run_up(
         checks: dict[str, ReadinessCheck] = {}
         if pipeline.storage:
             checks["postgres"] = pipeline.storage.ping
-        ops = create_ops_app(checks)
+        requests = RunRequests()
+        ops = create_ops_app(checks, routes=trigger_routes(requests, settings.trigger_token))
         async with serve_ops(ops, settings.ops_host, settings.ops_port) as port:
             say(f"serving /metrics /healthz /readyz on port {port}; Ctrl-C stops")
-            await pipeline.run_forever(stop_on_signals())
+            await pipeline.run_forever(stop_on_signals(), requests)
     say("stopped")
     return True

@@ -16,7 +16,13 @@ import usage_fetcher.app as fetcher
 import usage_normalizer.app as normalizer
 import usage_writer.app as writer
 from usage_common import ConfigError, Settings
-from usage_fetcher import credentials_from_settings
+from usage_fetcher import (
+    Credential,
+    FetchState,
+    RunRequests,
+    credentials_from_settings,
+    trigger_routes,
+)
 from usage_transport import (
     KafkaTransport,
     ReadinessCheck,
@@ -36,8 +42,8 @@ def _refuse_incomplete(name: ServiceName, settings: Settings) -> None:
     """Everything a service needs is checked before anything is started."""
     if not settings.kafka_bootstrap_servers:
         raise ConfigError("USAGE_KAFKA_BOOTSTRAP_SERVERS must be set to run a single service")
-    if name == "writer" and not settings.database_url:
-        raise ConfigError("USAGE_DATABASE_URL must be set to run the writer service")
+    if name in ("writer", "fetcher") and not settings.database_url:
+        raise ConfigError(f"USAGE_DATABASE_URL must be set to run the {name} service")
     if name == "fetcher" and not credentials_from_settings(settings):
         raise ConfigError(
             "no provider credentials: set USAGE_ANTHROPIC_ADMIN_KEY and/or USAGE_OPENAI_ADMIN_KEY"
@@ -51,6 +57,11 @@ async def run_service(name: ServiceName, settings: Settings) -> None:
     checks: dict[str, ReadinessCheck] = {"kafka": transport.ping}
     async with contextlib.AsyncExitStack() as stack:
         await transport.ensure_topics()
+        if name == "fetcher":
+            assert settings.database_url
+            state = await FetchState.connect(settings.database_url)
+            stack.push_async_callback(state.close)
+            checks["postgres"] = state.ping
         if name == "normalizer":
             normalizer.wire(transport, settings)
         elif name == "writer":
@@ -61,13 +72,18 @@ async def run_service(name: ServiceName, settings: Settings) -> None:
             writer.wire(transport, settings, storage)
         await transport.start()
         stack.push_async_callback(transport.stop)
-        ops = create_ops_app(checks)
+        requests = RunRequests()
+        routes = trigger_routes(requests, settings.trigger_token) if name == "fetcher" else []
+        ops = create_ops_app(checks, routes=routes)
         await stack.enter_async_context(serve_ops(ops, settings.ops_host, settings.ops_port))
         if name == "fetcher":
             client = fetcher.make_http_client(settings)
             stack.push_async_callback(client.aclose)
             ctx = fetcher.wire(transport, settings, client)
-            credentials = credentials_from_settings(settings)
-            await fetcher.run_fetch_loop(ctx, credentials, settings, stop)
+
+            async def credentials() -> list[Credential]:
+                return credentials_from_settings(settings)
+
+            await fetcher.run_fetch_loop(ctx, state, credentials, settings, stop, requests)
         else:
             await stop.wait()

@@ -283,3 +283,51 @@ async def test_configured_filters_are_sent_and_typos_are_refused() -> None:
         )
     with pytest.raises(ConfigError, match="unknown endpoint"):
         filters_from_settings(Settings(endpoint_filters={"openai.fine_tuning": {}}))
+
+
+async def test_a_page_too_large_for_the_broker_is_fetched_again_as_two_halves() -> None:
+    windows: list[tuple[str, str]] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        start, end = request.url.params["starting_at"], request.url.params["ending_at"]
+        windows.append((start, end))
+        days = 2 if (start, end) == ("2025-11-01T00:00:00Z", "2025-11-03T00:00:00Z") else 1
+        filler = "x" * 3000 * days  # a page grows with its window
+        return httpx.Response(200, json={**page(None), "filler": filler})
+
+    ctx, publisher = make_ctx(httpx.MockTransport(handle))
+    ctx.max_message_bytes = 5000
+    reports = await fetch_cycle(ctx, [anthropic()], T0, T1, "1d", ONLY)
+
+    assert reports[0].error is None, reports[0].error
+    assert windows == [
+        ("2025-11-01T00:00:00Z", "2025-11-03T00:00:00Z"),
+        ("2025-11-01T00:00:00Z", "2025-11-02T00:00:00Z"),
+        ("2025-11-02T00:00:00Z", "2025-11-03T00:00:00Z"),
+    ]
+    assert len(publisher.messages) == 2
+    assert all(len(m.value) <= 5000 for m in publisher.messages)
+
+
+async def test_a_single_bucket_too_large_fails_its_endpoint_with_a_clear_error() -> None:
+    def handle(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={**page(None), "filler": "x" * 10_000})
+
+    ctx, publisher = make_ctx(httpx.MockTransport(handle))
+    ctx.max_message_bytes = 5000
+    reports = await fetch_cycle(ctx, [anthropic()], T0, T1, "1d", ONLY)
+    assert publisher.messages == []
+    assert reports[0].error is not None and "USAGE_KAFKA_MAX_MESSAGE_BYTES" in reports[0].error
+
+
+async def test_request_stats_count_requests_retries_429s_and_codes() -> None:
+    answers = iter([429, 503, 200])
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        status = next(answers)
+        return httpx.Response(status, json=page(None) if status == 200 else {"error": {}})
+
+    ctx, _ = make_ctx(httpx.MockTransport(handle))
+    [report] = await fetch_cycle(ctx, [anthropic()], T0, T1, "1d", ONLY)
+    assert (report.stats.requests, report.stats.retries, report.stats.rate_limited) == (3, 2, 1)
+    assert dict(report.stats.codes) == {"429": 1, "503": 1}

@@ -9,11 +9,13 @@ from __future__ import annotations
 import typer
 
 from . import (
+    backfill_command,
     import_command,
     migrate_command,
     normalize_command,
     reconcile_command,
     report_command,
+    runs_command,
     service_command,
     simulate_command,
     up_command,
@@ -31,8 +33,10 @@ app = typer.Typer(
 
 for _command in (
     up_command,
+    backfill_command,
     migrate_command,
     report_command,
+    runs_command,
     simulate_command,
     service_command,
     normalize_command,

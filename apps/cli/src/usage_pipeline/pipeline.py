@@ -38,11 +38,15 @@ from usage_common import (
     raw_page_key,
 )
 from usage_fetcher import (
+    BackfillProgress,
     Credential,
+    EndpointReport,
     FetchState,
     RunRequests,
     credentials_from_settings,
     endpoints_from_settings,
+    plan_backfill,
+    run_backfill,
     scheduled_cycle,
     trigger_routes,
 )
@@ -207,6 +211,35 @@ class Pipeline:
             )
         else:
             raise InfrastructureError(f"pipeline did not drain within {self.drain_timeout:.0f} s")
+
+    async def backfill(
+        self,
+        since: datetime,
+        until: datetime,
+        credentials: list[Credential],
+        endpoints: dict[str, list[str]],
+        on_progress: Callable[[BackfillProgress], None] | None = None,
+    ) -> list[EndpointReport]:
+        """Run (or continue) the backfill of [since, until), then drain every stage."""
+        chunks = plan_backfill(
+            credentials,
+            endpoints,
+            since,
+            until,
+            self.settings.bucket_width,
+            self.settings.anthropic_fast_mode_beta,
+        )
+        transport = self._transport
+
+        async def durable() -> None:
+            if not transport.durable_on_publish:
+                await self.drain()
+
+        reports = await run_backfill(
+            self._ctx, self._state, chunks, since, until, durable, on_progress
+        )
+        await self.drain()
+        return reports
 
     async def credentials(self) -> list[Credential]:
         return credentials_from_settings(self.settings)

@@ -1,5 +1,6 @@
 """Fetcher: provider admin APIs -> `RawPage`s on the raw topic."""
 
+from .backfill import BackfillProgress, plan_backfill, run_backfill
 from .budget import RequestBudget
 from .credentials import (
     Credential,
@@ -15,6 +16,7 @@ from .state import FetchState, StateError
 from .trigger import RunRequests, trigger_routes
 
 __all__ = [
+    "BackfillProgress",
     "Credential",
     "EndpointReport",
     "FetchContext",
@@ -31,7 +33,9 @@ __all__ = [
     "fetch_cycle",
     "fetch_endpoint",
     "filters_from_settings",
+    "plan_backfill",
     "plan_window",
+    "run_backfill",
     "scheduled_cycle",
     "trigger_routes",
 ]

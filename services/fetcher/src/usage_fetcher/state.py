@@ -18,8 +18,10 @@ asyncpg errors are translated here into `StateError`.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -144,16 +146,28 @@ class FetchState:
         await self._call(write)
 
     @contextlib.asynccontextmanager
-    async def lease(self, credential_id: str, endpoint: str) -> AsyncIterator[bool]:
+    async def lease(
+        self, credential_id: str, endpoint: str, wait_seconds: float = 0.0
+    ) -> AsyncIterator[bool]:
         """Yield True while this process holds the credential x endpoint, False when
-        another one does (then fetch nothing)."""
+        another one does (then fetch nothing), after waiting up to `wait_seconds`."""
         key = f"usage-pipeline fetch {credential_id} {endpoint}"
         try:
             conn = await self._pool.acquire()
         except (OSError, asyncpg.PostgresError) as exc:
             raise StateError(f"fetch state: {exc}") from exc
         try:
-            held = await conn.fetchval("SELECT pg_try_advisory_lock(hashtextextended($1, 0))", key)
+            deadline = time.monotonic() + wait_seconds
+            delay = 0.2
+            while True:
+                held = await conn.fetchval(
+                    "SELECT pg_try_advisory_lock(hashtextextended($1, 0))", key
+                )
+                if held or time.monotonic() >= deadline:
+                    break
+                # The holder is another session: there is no signal to await, so poll.
+                await asyncio.sleep(min(delay, max(deadline - time.monotonic(), 0.0)))
+                delay = min(delay * 2, 5.0)
             try:
                 yield bool(held)
             finally:

@@ -3,6 +3,7 @@ a restart, leases keep two fetchers apart, every fetch is an ingestion run."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -11,9 +12,11 @@ import pytest
 from pydantic import SecretStr
 
 from usage_common import Settings
-from usage_fetcher import Credential, FetchContext, FetchState, scheduled_cycle
+from usage_fetcher import Credential, FetchContext, FetchState, RunRequests, scheduled_cycle
+from usage_fetcher.app import run_fetch_loop
 from usage_schema import apply_migrations
 from usage_simulator import SimulatorConfig, SimulatorServer
+from usage_testing import wait_for
 from usage_transport import Message
 
 pytestmark = pytest.mark.postgres
@@ -114,3 +117,43 @@ async def test_the_watermark_never_moves_back_nor_over_a_gap(state: FetchState) 
     assert await state.watermark("c", "costs", "1d") == NOW
     await state.advance_watermark("c", "openai", "costs", "1d", NOW - day, NOW + 2 * day)
     assert await state.watermark("c", "costs", "1d") == NOW + 2 * day
+
+
+async def test_a_triggered_run_is_fetched_at_once_by_the_polling_loop(state: FetchState) -> None:
+    config = SimulatorConfig()
+    settings = Settings(
+        lookback_hours=24, poll_interval_seconds=3600, anthropic_endpoints="messages"
+    )
+    requests = RunRequests()
+    stop = asyncio.Event()
+    async with SimulatorServer(config) as sim, httpx.AsyncClient() as client:
+        cred = Credential(
+            "anthropic", "a", "org", sim.anthropic_base_url, SecretStr(config.anthropic_admin_key)
+        )
+        ctx = FetchContext(
+            client=client, publisher=ListPublisher(), raw_topic="raw", clock=Clock(NOW)
+        )
+
+        async def credentials() -> list[Credential]:
+            return [cred]
+
+        loop = asyncio.create_task(
+            run_fetch_loop(ctx, state, credentials, settings, stop, requests)
+        )
+        try:
+            await wait_for(lambda: _count_runs(state, 1), 30, message="no first cycle")
+            # The poll interval is an hour: only the trigger can start the next run.
+            run = requests.submit(NOW - timedelta(days=3), NOW - timedelta(days=2))
+            await wait_for(lambda: run.state == "done", 30, message="the triggered run never ran")
+        finally:
+            stop.set()
+            await asyncio.wait_for(loop, 30)
+    rows = await state.runs(10, run_id=run.run_id)
+    assert [(r["trigger"], r["window_start"], r["window_end"], r["outcome"]) for r in rows] == [
+        ("trigger", NOW - timedelta(days=3), NOW - timedelta(days=2), "ok")
+    ]
+    assert run.as_json()["endpoints"][0]["outcome"] == "ok"
+
+
+async def _count_runs(state: FetchState, n: int) -> bool:
+    return len(await state.runs(100)) >= n

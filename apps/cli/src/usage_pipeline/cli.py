@@ -12,6 +12,7 @@ from . import (
     import_command,
     migrate_command,
     normalize_command,
+    purge_command,
     reconcile_command,
     report_command,
     service_command,
@@ -38,6 +39,7 @@ for _command in (
     normalize_command,
     import_command,
     reconcile_command,
+    purge_command,
 ):
     _command.register(app)
 

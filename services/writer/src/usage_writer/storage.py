@@ -123,10 +123,17 @@ class PostgresStorage:
     ) -> PostgresStorage:
         try:
             pool = await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size)
-            async with pool.acquire() as conn:
-                await check_schema(conn)
         except (OSError, asyncpg.PostgresError) as exc:
             raise StorageError(f"cannot open PostgreSQL: {exc}") from exc
+        try:
+            async with pool.acquire() as conn:
+                await check_schema(conn)
+        except BaseException as exc:
+            # A pool left open keeps reconnecting (and logging) while the server goes away.
+            await pool.close()
+            if isinstance(exc, OSError | asyncpg.PostgresError):
+                raise StorageError(f"cannot open PostgreSQL: {exc}") from exc
+            raise
         return cls(pool, dry_run=dry_run)
 
     async def close(self) -> None:

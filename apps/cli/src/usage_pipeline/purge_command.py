@@ -106,9 +106,10 @@ def purge(
         fail("--since and --until are required: a purge always names its window", 2)
     if credential is not None and organization_id is not None:
         fail("--credential and --organization-id both name an organization: pass one", 2)
-    sources = (source.value,) if source else ("admin_api", "console_csv")
     try:
-        selection = PurgeSelection(provider.value, start, end, sources, organization_id)
+        selection = PurgeSelection(provider.value, start, end, organization_id=organization_id)
+        if source is not None:
+            selection = dataclasses.replace(selection, sources=(source.value,))
     except ConfigError as exc:
         fail(str(exc), 2)
     result = run_async(_purge(settings, selection, credential, yes))

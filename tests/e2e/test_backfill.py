@@ -124,3 +124,43 @@ async def test_a_killed_backfill_continues_and_stores_exactly_what_was_served(
     # at most one in flight per provider.
     repeated = {r: n for r, n in Counter(answered).items() if n > 1}
     assert sum(n - 1 for n in repeated.values()) <= 2, repeated
+
+
+async def test_a_dry_run_backfill_writes_nothing_and_says_what_it_would_insert(
+    database_url: str,
+) -> None:
+    from usage_schema import apply_migrations
+
+    from .stored import everything
+
+    await apply_migrations(database_url)
+    before = await everything(database_url)
+    sim_port = free_port()
+    env = env_for(database_url, sim_port)
+    command = [sys.executable, "-m", "usage_pipeline"]
+    simulator = await asyncio.create_subprocess_exec(
+        *command, "simulate", "--port", str(sim_port), env=env,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{sim_port}", timeout=5) as sim:
+
+            async def simulator_up() -> bool:
+                try:
+                    return (await sim.get("/_sim/health")).status_code == 200
+                except httpx.TransportError:
+                    return False
+
+            await wait_for(simulator_up, 30, message="the simulator never answered")
+            dry = await asyncio.to_thread(
+                subprocess.run,
+                [*command, "backfill", "--since", "2025-10-01", "--until", "2025-10-03",
+                 "--provider", "openai", "--dry-run"],
+                env=env, capture_output=True, text=True, timeout=300, check=False,
+            )  # fmt: skip
+    finally:
+        simulator.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(simulator.wait(), 30)
+    assert dry.returncode == 0, dry.stderr[-2000:]
+    assert re.search(r"would insert", dry.stdout), dry.stdout
+    assert await everything(database_url) == before

@@ -78,7 +78,8 @@ async def _backfill(
     provider: str | None,
     endpoint: str | None,
     credential: str | None,
-) -> list[EndpointReport]:
+    dry_run: bool,
+) -> tuple[list[EndpointReport], list[str]]:
     tty = sys.stderr.isatty()
 
     def show(p: BackfillProgress) -> None:
@@ -86,7 +87,8 @@ async def _backfill(
         sys.stderr.write(f"\r{line}" if tty else f"{line}\n")
         sys.stderr.flush()
 
-    async with Pipeline(settings, say=lambda line: print(line, file=sys.stderr)) as pipeline:
+    say = lambda line: print(line, file=sys.stderr)  # noqa: E731
+    async with Pipeline(settings, say=say, dry_run=dry_run) as pipeline:
         credentials, endpoints = select(
             await pipeline.credentials(),
             endpoints_from_settings(settings),
@@ -97,7 +99,7 @@ async def _backfill(
         reports = await pipeline.backfill(since, until, credentials, endpoints, show)
     if tty:
         sys.stderr.write("\n")
-    return reports
+    return reports, pipeline.tally.lines()
 
 
 def backfill(
@@ -112,11 +114,19 @@ def backfill(
     credential: Annotated[
         str | None, typer.Option("--credential", help="only this credential (by name)")
     ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="fetch and normalize, write nothing, say what would be written"
+        ),
+    ] = False,
     verbose: Verbose = False,
 ) -> None:
     """Fetch [since, until) in the fewest requests each endpoint allows, within the request
     budget, with a progress bar; the same command again continues after a kill.
 
+    With --dry-run nothing is written (no rows, no progress: a dry run starts from the
+    beginning every time) and the summary says what would be inserted or updated.
     Exit 0 done; 1 some chunk failed (run it again to retry only those); 2 bad input."""
     setup_logging(verbose)
     settings = load_settings()
@@ -124,9 +134,12 @@ def backfill(
     assert start is not None and end is not None
     if start >= end:
         fail(f"--since {start.isoformat()} is not before --until {end.isoformat()}", 2)
-    reports = run_async(
-        _backfill(settings, start, end, provider.value if provider else None, endpoint, credential)
+    chosen = provider.value if provider else None
+    reports, summary = run_async(
+        _backfill(settings, start, end, chosen, endpoint, credential, dry_run)
     )
+    for line in summary:
+        typer.echo(line)
     pages = sum(r.pages for r in reports)
     failed = [r for r in reports if r.error]
     typer.echo(f"backfill: {len(reports)} chunk(s) fetched now, {pages} page(s)")

@@ -13,6 +13,7 @@ from . import (
     import_command,
     migrate_command,
     normalize_command,
+    purge_command,
     reconcile_command,
     report_command,
     runs_command,
@@ -42,6 +43,7 @@ for _command in (
     normalize_command,
     import_command,
     reconcile_command,
+    purge_command,
 ):
     _command.register(app)
 

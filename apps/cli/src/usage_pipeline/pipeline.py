@@ -13,6 +13,13 @@ Execution of `Pipeline` (an async context manager):
    `run_forever` polls until the stop event is set.
 Shutdown reverses the order: transport, storage, simulator, PostgreSQL.
 
+A dry run (`dry_run=True`) changes three choices and nothing else: the writer's storage rolls
+every batch back after counting what it would write (`PostgresStorage(dry_run=True)`), the
+fetch state records nothing (`FetchState(dry_run=True)`: no run rows, watermarks or backfill
+progress), and the transport is always the in-process bus, even when Kafka is configured,
+because a writer service on the events topic would write for real what this run publishes
+there. Migrations are not applied (the schema must already be current). The fetch is real.
+
 `run_up` is what `usage-pipeline up` runs: one window and a summary, or polling with the
 ops server until SIGINT/SIGTERM.
 """
@@ -82,6 +89,7 @@ class Pipeline:
         say: Callable[[str], None] = print,
         progress: Callable[[str], None] | None = None,
         tally: RunTally | None = None,
+        dry_run: bool = False,
     ) -> None:
         self.settings = settings
         self.simulate = simulate
@@ -89,7 +97,8 @@ class Pipeline:
         self.drain_timeout = drain_timeout
         self.say = say
         self.progress = progress
-        self.tally = tally or RunTally()
+        self.dry_run = dry_run
+        self.tally = tally or RunTally(dry_run=dry_run)
         self.max_stage_failures = max_stage_failures
         self._failures: list[str] = []
         self._failing = asyncio.Event()
@@ -119,17 +128,19 @@ class Pipeline:
             raise ConfigError(NO_CREDENTIALS)
         url = await self._stack.enter_async_context(database_url(s, self.say))
         self.database_url = url
-        applied = await apply_migrations(url)
+        applied = [] if self.dry_run else await apply_migrations(url)
         if applied:
             names = ", ".join(f"{m.version:04d}_{m.name}" for m in applied)
             self.say(f"applied migrations: {names}")
         if self.fetch and self.simulate:
             s = self.settings = await with_simulator(s, self._stack, self.say)
         if self.fetch:
-            self._state = await FetchState.connect(url)
+            self._state = await FetchState.connect(url, dry_run=self.dry_run)
             self._stack.push_async_callback(self._state.close)
 
-        self.storage = await PostgresStorage.connect(url)
+        self.storage = await PostgresStorage.connect(url, dry_run=self.dry_run)
+        if self.dry_run:
+            self.say("dry run: every batch is written and rolled back; nothing is kept")
         self._stack.push_async_callback(self.storage.close)
 
         self._transport = await self._open_transport(s)
@@ -143,6 +154,9 @@ class Pipeline:
         self._ctx = fetcher.wire(self._transport, s, client, self._on_page())
 
     async def _open_transport(self, s: Settings) -> Transport:
+        if self.dry_run and s.kafka_bootstrap_servers:
+            self.say("transport: in-process (a dry run never publishes to Kafka)")
+            return InProcessBus(on_error=self._stage_error)
         if not s.kafka_bootstrap_servers:
             self.say("transport: in-process")
             return InProcessBus(on_error=self._stage_error)
@@ -256,12 +270,15 @@ async def run_up(
     simulate: bool,
     window: tuple[datetime, datetime] | None,
     say: Callable[[str], None],
+    dry_run: bool = False,
 ) -> bool:
     """One cycle over `window` then a summary (progress on stderr), or, without a window,
     poll with `/metrics`, `/healthz` and `/readyz` served until SIGINT/SIGTERM. False when
     a fetch failed or a page was dead-lettered."""
     progress = (lambda line: print(line, file=sys.stderr)) if window else None
-    async with Pipeline(settings, simulate=simulate, say=say, progress=progress) as pipeline:
+    async with Pipeline(
+        settings, simulate=simulate, say=say, progress=progress, dry_run=dry_run
+    ) as pipeline:
         if window is not None:
             tally = await pipeline.run_once(*window)
             for line in tally.lines():

@@ -13,6 +13,9 @@ Where state lives and how it recovers:
 - `backfill_chunks`: the planned request windows of a backfill with the cursor of their
   next page, saved after every published page.
 
+A dry run (`dry_run=True`) reads the state and takes the leases but writes nothing: no run
+rows, no watermark, no chunk progress.
+
 asyncpg errors are translated here into `StateError`.
 """
 
@@ -71,11 +74,12 @@ class FetchState:
     await state.close()
     """
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, dry_run: bool = False) -> None:
         self._pool = pool
+        self.dry_run = dry_run
 
     @classmethod
-    async def connect(cls, url: str) -> FetchState:
+    async def connect(cls, url: str, dry_run: bool = False) -> FetchState:
         try:
             pool = await asyncpg.create_pool(url, min_size=1, max_size=8)
         except (OSError, asyncpg.PostgresError) as exc:
@@ -86,7 +90,7 @@ class FetchState:
         except BaseException:
             await pool.close()
             raise
-        return cls(pool)
+        return cls(pool, dry_run)
 
     async def close(self) -> None:
         await self._pool.close()
@@ -126,6 +130,8 @@ class FetchState:
     ) -> None:
         """[since, until) was fully fetched: move the watermark to `until` if that leaves no
         gap (the window starts at or before it) and is forward."""
+        if self.dry_run:
+            return
 
         async def write(conn: Conn) -> None:
             await conn.execute(
@@ -177,6 +183,8 @@ class FetchState:
             await self._pool.release(conn)
 
     async def start_run(self, run: RunStart) -> int:
+        if self.dry_run:
+            return 0
         async def write(conn: Conn) -> int:
             run_row_id: int = await conn.fetchval(
                 "INSERT INTO ingestion_runs (run_id, trigger, credential_id, organization_id,"
@@ -200,6 +208,8 @@ class FetchState:
     async def finish_run(
         self, row_id: int, report: EndpointReport, outcome: str, finished_at: datetime
     ) -> None:
+        if self.dry_run:
+            return
         stats = report.stats
 
         async def write(conn: Conn) -> None:
@@ -259,6 +269,9 @@ class FetchState:
         width: str,
         progress: ChunkProgress,
     ) -> None:
+        if self.dry_run:
+            return
+
         async def write(conn: Conn) -> None:
             await conn.execute(
                 "INSERT INTO backfill_chunks (backfill_id, credential_id, endpoint,"

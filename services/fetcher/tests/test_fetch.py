@@ -331,3 +331,13 @@ async def test_request_stats_count_requests_retries_429s_and_codes() -> None:
     [report] = await fetch_cycle(ctx, [anthropic()], T0, T1, "1d", ONLY)
     assert (report.stats.requests, report.stats.retries, report.stats.rate_limited) == (3, 2, 1)
     assert dict(report.stats.codes) == {"429": 1, "503": 1}
+
+
+def test_a_disabled_provider_contributes_no_credential() -> None:
+    from usage_common import Settings
+    from usage_fetcher import credentials_from_settings
+
+    both = Settings(anthropic_admin_key="sk-ant-admin01-x", openai_admin_key="sk-admin-y")
+    assert [c.provider for c in credentials_from_settings(both)] == ["anthropic", "openai"]
+    off = both.model_copy(update={"openai_enabled": False})
+    assert [c.provider for c in credentials_from_settings(off)] == ["anthropic"]

@@ -185,6 +185,7 @@ class FetchState:
     async def start_run(self, run: RunStart) -> int:
         if self.dry_run:
             return 0
+
         async def write(conn: Conn) -> int:
             run_row_id: int = await conn.fetchval(
                 "INSERT INTO ingestion_runs (run_id, trigger, credential_id, organization_id,"

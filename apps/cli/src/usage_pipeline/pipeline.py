@@ -8,7 +8,8 @@ Execution of `Pipeline` (an async context manager):
    never reach a database because a variable was mistyped.
 3. Transport: Kafka when `USAGE_KAFKA_BOOTSTRAP_SERVERS` is set, else the in-process bus.
    The normalizer and the writer are wired to it by their own `wire`, exactly as their
-   services are; then it starts.
+   services are, then the writer's archive (dead letters; raw pages on the in-process
+   bus); then it starts.
 4. `run_once` fetches a window, then waits until every stage has drained;
    `run_forever` polls until the stop event is set.
 Shutdown reverses the order: transport, storage, simulator, PostgreSQL.
@@ -48,7 +49,7 @@ from usage_transport import (
     create_ops_app,
     serve_ops,
 )
-from usage_writer import PostgresStorage
+from usage_writer import Archive, PostgresStorage, wire_archive
 
 from .database import database_url
 from .signals import stop_on_signals
@@ -84,6 +85,7 @@ class Pipeline:
         self.database_url: str | None = None
         self._stack = contextlib.AsyncExitStack()
         self.storage: PostgresStorage | None = None
+        self.archive: Archive | None = None
 
     async def __aenter__(self) -> Pipeline:
         try:
@@ -120,6 +122,10 @@ class Pipeline:
         self._transport = await self._open_transport(s)
         normalizer.wire(self._transport, s, self.tally.on_normalized)
         writer.wire(self._transport, s, self.storage, self.tally.on_written)
+        # Dead letters into their table; raw pages too where no broker keeps them.
+        self.archive = await Archive.connect(url)
+        self._stack.push_async_callback(self.archive.close)
+        wire_archive(self._transport, s, self.archive, raw_pages=not s.kafka_bootstrap_servers)
         await self._transport.start()
         self._stack.push_async_callback(self._transport.stop)
 
@@ -171,6 +177,10 @@ class Pipeline:
         await self._transport.publish_many(
             [Message(self.settings.topic_raw, raw_page_key(p), encode(p)) for p in pages]
         )
+
+    async def publish(self, messages: list[Message]) -> None:
+        """Put already-encoded messages (replayed pages, redriven dead letters) on a topic."""
+        await self._transport.publish_many(messages)
 
     def _stage_error(self, stage: str, exc: Exception) -> None:
         self._failures.append(f"{stage}: {type(exc).__name__}: {exc}")

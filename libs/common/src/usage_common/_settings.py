@@ -79,6 +79,11 @@ class Settings(BaseSettings):
     ops_host: str = "0.0.0.0"
     ops_port: int = Field(default=8000, ge=0, le=65535)
 
+    # Replay and dead letters (issue 7).
+    raw_retention_ms: int = Field(
+        default=-1, ge=-1, description="retention.ms of the raw topic when created; -1: forever"
+    )
+
     @field_validator("anthropic_base_url", "openai_base_url")
     @classmethod
     def _http_url(cls, value: str) -> str:

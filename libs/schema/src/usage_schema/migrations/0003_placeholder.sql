@@ -1,0 +1,1 @@
+-- Placeholder for 0003_credentials.sql (built on another branch); dropped at merge.

@@ -9,13 +9,16 @@ from __future__ import annotations
 import typer
 
 from . import (
+    dlq_command,
     import_command,
     migrate_command,
     normalize_command,
     reconcile_command,
+    replay_command,
     report_command,
     service_command,
     simulate_command,
+    topics_command,
     up_command,
 )
 
@@ -38,6 +41,9 @@ for _command in (
     normalize_command,
     import_command,
     reconcile_command,
+    replay_command,
+    dlq_command,
+    topics_command,
 ):
     _command.register(app)
 

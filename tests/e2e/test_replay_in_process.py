@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -20,6 +22,7 @@ from .archive_support import (
     golden_page,
     letter_from_an_older_normalizer,
 )
+from .test_cli import cli, cli_env
 
 pytestmark = pytest.mark.postgres
 
@@ -129,3 +132,34 @@ async def test_dead_letters_are_kept_and_redrive_sends_them_through_the_current_
     # --since after every letter: nothing to redrive.
     none = await run_redrive(settings, datetime(2100, 1, 1, tzinfo=UTC), say=lambda _: None)
     assert none.letters == []
+
+
+async def test_the_commands_list_show_redrive_and_replay(database_url: str, tmp_path: Path) -> None:
+    settings = in_process(database_url)
+    async with Pipeline(settings, fetch=False, say=lambda _: None) as pipeline:
+        await pipeline.publish([Message(settings.topic_raw, b"k", POISON)])
+        await pipeline.drain()
+    env = cli_env(tmp_path, USAGE_DATABASE_URL=database_url)
+
+    listed = cli(env, "dlq", "list", "--format", "json")
+    assert listed.returncode == 0, listed.stderr
+    [letter] = json.loads(listed.stdout)
+    assert letter["stage"] == "normalizer" and letter["redriven_at"] is None
+    table = cli(env, "dlq", "list")
+    assert "raw envelope failed validation" in table.stdout
+    assert table.stdout.splitlines()[-1] == "1 dead letter(s)"
+    shown = cli(env, "dlq", "show", str(letter["id"]))
+    assert json.loads(shown.stdout)["original"] == json.loads(POISON)
+    missing = cli(env, "dlq", "show", "999999")
+    assert missing.returncode == 2 and "no dead letter with id 999999" in missing.stderr
+
+    redriven = cli(env, "dlq", "redrive")
+    assert redriven.returncode == 1  # the page is still unreadable: dead-lettered again
+    assert "redriven    1 dead letter(s)" in redriven.stdout
+    replayed = cli(env, "replay", "--since", "2025-11-01", "--provider", "openai")
+    assert replayed.returncode == 0, replayed.stderr
+    assert "replayed    0 page(s) of 0" in replayed.stdout
+    backwards = cli(env, "replay", "--since", "2025-11-03", "--until", "2025-11-01")
+    assert backwards.returncode == 2
+    no_kafka = cli(env, "topics", "ensure")
+    assert no_kafka.returncode == 2 and "USAGE_KAFKA_BOOTSTRAP_SERVERS" in no_kafka.stderr

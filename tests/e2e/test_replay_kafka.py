@@ -29,7 +29,7 @@ pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 POISON = b'{"schema_version": 1, "provider": "anthropic", "not": "a raw page"}'
 
 
-async def test_replay_of_the_raw_topic_restores_the_exact_rows(
+async def test_replay_of_the_raw_topic_restores_the_rows_and_keeps_newer_ones(
     kafka_bootstrap: str, database_url: str, unique_suffix: str
 ) -> None:
     settings = settings_for(kafka_bootstrap, database_url, unique_suffix)
@@ -39,7 +39,17 @@ async def test_replay_of_the_raw_topic_restores_the_exact_rows(
     original = await contents(database_url)
     # On Kafka the raw topic is the archive: the table is not filled twice.
     assert await fetchval(database_url, "SELECT count(*) FROM raw_pages") == 0
-    for table in original:
+    # A later fetch revised one bucket; every other row is purged.
+    key = await fetchval(database_url, "SELECT min(dedupe_key) FROM usage_events")
+    await execute(
+        database_url,
+        "UPDATE usage_events SET output_tokens = output_tokens + 7,"
+        " fetched_at = now() + interval '1 day' WHERE dedupe_key = $1",
+        key,
+    )
+    revised = await contents(database_url)
+    await execute(database_url, "DELETE FROM usage_events WHERE dedupe_key <> $1", key)
+    for table in ("cost_events", "claude_code_usage"):
         await execute(database_url, f"DELETE FROM {table}")
 
     # The writer (and normalizer) services, as in-process subscriptions on the broker.
@@ -53,7 +63,8 @@ async def test_replay_of_the_raw_topic_restores_the_exact_rows(
     assert result.mode == "kafka"
     assert result.progress.replayed == result.progress.total == pages
     assert lines[-1] == f"  {pages}/{pages} scanned, {pages} replayed"
-    assert await contents(database_url) == original
+    assert await contents(database_url) == revised  # restored, and the newer row kept
+    assert revised != original
 
     openai_only = await run_replay(settings, ReplaySelection(provider="openai"), say=print)
     assert 0 < openai_only.progress.replayed < pages

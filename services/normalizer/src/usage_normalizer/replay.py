@@ -91,7 +91,8 @@ async def replay_topic(
                 continue
             if selection.wants(page):
                 pending.append(value)
-            if len(pending) >= batch:
+            # Progress also while nothing is selected (a narrow range over a long topic).
+            if len(pending) >= batch or state.scanned % (batch * 5) == 0:
                 await flush()
         await flush()
     return state

@@ -4,7 +4,8 @@ Execution of `run_replay`:
 - On Kafka (`USAGE_KAFKA_BOOTSTRAP_SERVERS` set): `usage_normalizer.replay.replay_topic`
   reads the raw topic from its start to the end offsets taken at the start (no consumer
   group), normalizes the selected pages with the normalizer's own handler and publishes
-  their events for the writer service, which applies them.
+  their events for the writer service, which applies them; with `wait`, until the writer's
+  group has no lag on the events topic.
 - In the one-process mode: the pages kept in `raw_pages` whose window overlaps the range
   are read in fetch order and published to the raw topic of a `Pipeline(fetch=False)`,
   draining every `drain_every` pages (so memory stays bounded) and at the end.
@@ -16,12 +17,14 @@ its original `fetched_at` and the newest fetch of each identity wins again.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from usage_common import RawPage, Settings, decode, raw_page_key
 from usage_normalizer.replay import ReplayProgress, ReplaySelection, replay_topic
-from usage_transport import KafkaTransport, Message
+from usage_transport import KafkaTransport, LagReader, Message
+from usage_writer.app import group_id as writer_group
 
 from .pipeline import Pipeline
 from .tally import RunTally
@@ -49,6 +52,16 @@ class ReplayResult:
         return out
 
 
+async def _wait_for_writer(settings: Settings, report: Callable[[str], None]) -> None:
+    """Until the writer service's group has committed everything in the events topic."""
+    group = writer_group(settings)
+    async with LagReader(settings.kafka_bootstrap_servers or "") as lag:
+        while (behind := await lag.of(group, settings.topic_events)) > 0:
+            report(f"  waiting for the writer ({group}): {behind} event(s) to apply")
+            # The lag lives in the broker: there is nothing to await but the next reading.
+            await asyncio.sleep(1.0)
+
+
 def _line(p: ReplayProgress) -> str:
     return f"  {p.scanned}/{p.total} scanned, {p.replayed} replayed"
 
@@ -60,6 +73,7 @@ async def run_replay(
     say: Callable[[str], None] = print,
     progress: Callable[[str], None] | None = None,
     drain_every: int = 500,
+    wait: bool = False,
 ) -> ReplayResult:
     report = progress or (lambda _line: None)
     if settings.kafka_bootstrap_servers:
@@ -70,6 +84,8 @@ async def run_replay(
             state = await replay_topic(settings, transport, selection, lambda p: report(_line(p)))
         finally:
             await transport.stop()
+        if wait:
+            await _wait_for_writer(settings, report)
         return ReplayResult("kafka", state)
 
     tally = RunTally()

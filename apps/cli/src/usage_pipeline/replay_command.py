@@ -30,6 +30,10 @@ def replay(
     provider: Annotated[
         ProviderOption | None, typer.Option("--provider", help="only this provider's pages")
     ] = None,
+    wait: Annotated[
+        bool,
+        typer.Option("--wait", help="Kafka: return once the writer service applied the events"),
+    ] = False,
     verbose: Verbose = False,
 ) -> None:
     """Send the raw pages whose usage window overlaps [since, until) (default: all) through
@@ -48,7 +52,7 @@ def replay(
     def stderr(line: str) -> None:
         typer.echo(line, err=True)
 
-    result = run_async(run_replay(settings, selection, say=stderr, progress=stderr))
+    result = run_async(run_replay(settings, selection, say=stderr, progress=stderr, wait=wait))
     for line in result.lines():
         typer.echo(line)
     if result.tally.failed or result.progress.dead_letters:

@@ -7,7 +7,7 @@ either transport.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
@@ -84,3 +84,29 @@ async def test_a_failed_delivery_comes_again_and_drain_waits_for_onward_work(
     # Nothing lost: every value reached the end, the failed delivery's values included.
     assert sorted(set(done)) == [k + b"!" for k in keys]
     assert errors == [f"{s.kafka_group_prefix}-b"]
+
+
+async def test_every_group_on_a_topic_gets_every_message(
+    make_transport: tuple[Factory, Settings],
+) -> None:
+    factory, s = make_transport
+    transport = factory([])
+    seen: dict[str, list[bytes]] = {"first": [], "second": []}
+
+    def collect(name: str) -> Callable[[list[bytes]], Awaitable[None]]:
+        async def handle(values: list[bytes]) -> None:
+            seen[name].extend(values)
+
+        return handle
+
+    for name in seen:
+        transport.subscribe(
+            Subscription(s.topic_raw, f"{s.kafka_group_prefix}-{name}", collect(name))
+        )
+    await transport.start()
+    try:
+        await transport.publish_many([Message(s.topic_raw, b"k", v) for v in (b"1", b"2")])
+        await asyncio.wait_for(transport.drain(), 120)
+    finally:
+        await transport.stop()
+    assert sorted(seen["first"]) == sorted(seen["second"]) == [b"1", b"2"]

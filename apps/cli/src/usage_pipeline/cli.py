@@ -10,15 +10,18 @@ import typer
 
 from . import (
     backfill_command,
+    dlq_command,
     import_command,
     migrate_command,
     normalize_command,
     purge_command,
     reconcile_command,
+    replay_command,
     report_command,
     runs_command,
     service_command,
     simulate_command,
+    topics_command,
     up_command,
 )
 
@@ -44,6 +47,9 @@ for _command in (
     import_command,
     reconcile_command,
     purge_command,
+    replay_command,
+    dlq_command,
+    topics_command,
 ):
     _command.register(app)
 

@@ -8,15 +8,16 @@ Execution of `Pipeline` (an async context manager):
    never reach a database because a variable was mistyped.
 3. Transport: Kafka when `USAGE_KAFKA_BOOTSTRAP_SERVERS` is set, else the in-process bus.
    The normalizer and the writer are wired to it by their own `wire`, exactly as their
-   services are; then it starts.
+   services are, then the writer's archive (dead letters; raw pages on the in-process
+   bus); then it starts.
 4. `run_once` fetches a window, then waits until every stage has drained;
    `run_forever` polls until the stop event is set.
 Shutdown reverses the order: transport, storage, simulator, PostgreSQL.
 
-A dry run (`dry_run=True`) changes three choices and nothing else: the writer's storage rolls
+A dry run (`dry_run=True`) changes four choices and nothing else: the writer's storage rolls
 every batch back after counting what it would write (`PostgresStorage(dry_run=True)`), the
 fetch state records nothing (`FetchState(dry_run=True)`: no run rows, watermarks or backfill
-progress), and the transport is always the in-process bus, even when Kafka is configured,
+progress) and no archive is wired (no raw pages, no dead letters kept), and the transport is always the in-process bus, even when Kafka is configured,
 because a writer service on the events topic would write for real what this run publishes
 there. Migrations are not applied (the schema must already be current). The fetch is real.
 
@@ -67,7 +68,7 @@ from usage_transport import (
     create_ops_app,
     serve_ops,
 )
-from usage_writer import PostgresStorage
+from usage_writer import Archive, PostgresStorage, wire_archive
 
 from .database import database_url
 from .signals import stop_on_signals
@@ -105,6 +106,7 @@ class Pipeline:
         self.database_url: str | None = None
         self._stack = contextlib.AsyncExitStack()
         self.storage: PostgresStorage | None = None
+        self.archive: Archive | None = None
 
     async def __aenter__(self) -> Pipeline:
         try:
@@ -146,6 +148,12 @@ class Pipeline:
         self._transport = await self._open_transport(s)
         normalizer.wire(self._transport, s, self.tally.on_normalized)
         writer.wire(self._transport, s, self.storage, self.tally.on_written)
+        if not self.dry_run:
+            # Dead letters into their table; raw pages too where no broker keeps them.
+            self.archive = await Archive.connect(url)
+            self._stack.push_async_callback(self.archive.close)
+            keep_raw = not self._transport.durable_on_publish
+            wire_archive(self._transport, s, self.archive, raw_pages=keep_raw)
         await self._transport.start()
         self._stack.push_async_callback(self._transport.stop)
 
@@ -201,6 +209,10 @@ class Pipeline:
         await self._transport.publish_many(
             [Message(self.settings.topic_raw, raw_page_key(p), encode(p)) for p in pages]
         )
+
+    async def publish(self, messages: list[Message]) -> None:
+        """Put already-encoded messages (replayed pages, redriven dead letters) on a topic."""
+        await self._transport.publish_many(messages)
 
     def _stage_error(self, stage: str, exc: Exception) -> None:
         self._failures.append(f"{stage}: {type(exc).__name__}: {exc}")

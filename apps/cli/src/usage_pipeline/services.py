@@ -29,7 +29,7 @@ from usage_transport import (
     create_ops_app,
     serve_ops,
 )
-from usage_writer import PostgresStorage
+from usage_writer import Archive, PostgresStorage, wire_archive
 
 from .signals import stop_on_signals
 
@@ -70,6 +70,9 @@ async def run_service(name: ServiceName, settings: Settings) -> None:
             stack.push_async_callback(storage.close)
             checks["postgres"] = storage.ping
             writer.wire(transport, settings, storage)
+            archive = await Archive.connect(settings.database_url)
+            stack.push_async_callback(archive.close)
+            wire_archive(transport, settings, archive, raw_pages=False)  # the raw topic is kept
         await transport.start()
         stack.push_async_callback(transport.stop)
         requests = RunRequests()

@@ -36,6 +36,7 @@ from ._settings import Settings
 from ._time import bucket_delta, ensure_utc, floor_to_bucket, parse_instant, utc_now
 from ._topics import DLQ_TOPIC, EVENTS_TOPIC, RAW_TOPIC
 from ._types import BucketWidth, CostSource, Provider, Source, UsageType
+from ._windows import PageWindow, page_window, window_overlaps
 
 __all__ = [
     "CACHE_WRITE_TTL_MEASURES",
@@ -58,6 +59,7 @@ __all__ = [
     "DeadLetter",
     "InfrastructureError",
     "InvalidPayloadError",
+    "PageWindow",
     "Provider",
     "RawPage",
     "Settings",
@@ -75,7 +77,9 @@ __all__ = [
     "encode",
     "ensure_utc",
     "floor_to_bucket",
+    "page_window",
     "parse_instant",
     "raw_page_key",
     "utc_now",
+    "window_overlaps",
 ]

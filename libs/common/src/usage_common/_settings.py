@@ -102,6 +102,11 @@ class Settings(BaseSettings):
         " half windows. Keep it at or below the raw topic's max.message.bytes",
     )
 
+    # Replay and dead letters.
+    raw_retention_ms: int = Field(
+        default=-1, ge=-1, description="retention.ms of the raw topic when created; -1: forever"
+    )
+
     @field_validator("anthropic_base_url", "openai_base_url")
     @classmethod
     def _http_url(cls, value: str) -> str:

@@ -2,6 +2,8 @@
 
 from ._base import Handler, Message, Publisher, Subscriber, Subscription, Transport
 from ._kafka import KafkaPublisher, KafkaTransport, LagReader, ensure_topics
+from ._kafka_scan import TopicScan
+from ._kafka_topics import TopicReport, TopicSpec, ensure_topic_specs, pipeline_topics
 from ._memory import InProcessBus
 from ._ops import ReadinessCheck, create_ops_app, serve_ops
 
@@ -16,8 +18,13 @@ __all__ = [
     "ReadinessCheck",
     "Subscriber",
     "Subscription",
+    "TopicReport",
+    "TopicScan",
+    "TopicSpec",
     "Transport",
     "create_ops_app",
+    "ensure_topic_specs",
     "ensure_topics",
+    "pipeline_topics",
     "serve_ops",
 ]

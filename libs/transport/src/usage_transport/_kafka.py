@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable, Iterable
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaError, TopicAlreadyExistsError, UnknownTopicOrPartitionError
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError, UnknownTopicOrPartitionError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -16,6 +15,7 @@ from faststream.kafka.annotations import KafkaMessage
 from usage_common import InfrastructureError, Settings
 
 from ._base import Message, Subscription
+from ._kafka_topics import TopicSpec, ensure_topic_specs, pipeline_topics
 from ._redelivery import AckAfterWork
 
 __all__ = ["KafkaPublisher", "KafkaTransport", "LagReader", "ensure_topics", "make_broker"]
@@ -106,11 +106,8 @@ class KafkaTransport:
         self._subs.append(subscription)
 
     async def ensure_topics(self) -> None:
-        """Create the pipeline's topics that are missing (raw, events, DLQ)."""
-        s = self._settings
-        await ensure_topics(
-            self.bootstrap, [s.topic_raw, s.topic_events, s.topic_dlq], s.topic_partitions
-        )
+        """Create the pipeline's topics that are missing (raw, events, DLQ), configured."""
+        await ensure_topic_specs(self.bootstrap, pipeline_topics(self._settings))
 
     async def start(self) -> None:
         await self.broker.start()
@@ -136,22 +133,8 @@ class KafkaTransport:
 
 
 async def ensure_topics(bootstrap: str, topics: Iterable[str], partitions: int) -> None:
-    """Create missing topics (replication 1 unless the cluster default says otherwise)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    try:
-        await admin.start()
-        existing = set(await admin.list_topics())
-        missing = [t for t in topics if t not in existing]
-        if missing:
-            # Another process may win the race to create a topic: that is fine.
-            with contextlib.suppress(TopicAlreadyExistsError):
-                await admin.create_topics(
-                    [NewTopic(t, num_partitions=partitions, replication_factor=1) for t in missing]
-                )
-    except KafkaError as exc:
-        raise InfrastructureError(f"cannot create topics on {bootstrap}: {exc!r}") from exc
-    finally:
-        await admin.close()
+    """Create missing topics with the broker's default configuration."""
+    await ensure_topic_specs(bootstrap, [TopicSpec(t, partitions) for t in topics])
 
 
 class LagReader:

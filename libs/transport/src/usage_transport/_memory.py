@@ -31,13 +31,15 @@ class InProcessBus:
     after a pause, like an unacknowledged Kafka batch (nothing is lost). The process itself
     is the durability boundary: messages in a queue die with it, which is why this mode
     re-fetches the trailing window every cycle.
-    One subscription per topic: the in-process mode runs each stage once.
+    As on Kafka, each group on a topic gets every message (the normalizer and the raw-page
+    archive both read the raw topic); one subscription per topic and group.
     """
 
     durable_on_publish = False
 
     def __init__(self, retry_delay: float = 1.0, on_error: ErrorObserver | None = None) -> None:
-        self._queues: dict[str, asyncio.Queue[Message]] = {}
+        # One queue per subscription (topic x group); nobody reads an unconsumed topic here.
+        self._queues: dict[tuple[str, str], asyncio.Queue[Message]] = {}
         self._subs: list[Subscription] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._retry_delay = retry_delay
@@ -48,21 +50,20 @@ class InProcessBus:
         self._idle = asyncio.Event()
         self._idle.set()
 
-    def _queue(self, topic: str) -> asyncio.Queue[Message]:
-        return self._queues.setdefault(topic, asyncio.Queue())
-
     def subscribe(self, subscription: Subscription) -> None:
-        if any(s.topic == subscription.topic for s in self._subs):
-            raise ValueError(f"{subscription.topic} already has a subscriber in this process")
+        key = (subscription.topic, subscription.group)
+        if key in self._queues:
+            raise ValueError(f"{subscription.topic} already has group {subscription.group}")
+        self._queues[key] = asyncio.Queue()
         self._subs.append(subscription)
 
     async def publish_many(self, messages: list[Message]) -> None:
-        consumed = {s.topic for s in self._subs}
         for message in messages:
-            if message.topic in consumed:
-                self._pending += 1
-                self._idle.clear()
-            self._queue(message.topic).put_nowait(message)
+            for sub in self._subs:
+                if sub.topic == message.topic:
+                    self._pending += 1
+                    self._idle.clear()
+                    self._queues[sub.topic, sub.group].put_nowait(message)
 
     async def start(self) -> None:
         for sub in self._subs:
@@ -81,7 +82,7 @@ class InProcessBus:
         await self._idle.wait()
 
     async def _consume(self, sub: Subscription) -> None:
-        queue = self._queue(sub.topic)
+        queue = self._queues[sub.topic, sub.group]
         while True:
             batch = [await queue.get()]
             while len(batch) < sub.max_batch and not queue.empty():

@@ -14,12 +14,13 @@ Execution of `Pipeline` (an async context manager):
    `run_forever` polls until the stop event is set.
 Shutdown reverses the order: transport, storage, simulator, PostgreSQL.
 
-A dry run (`dry_run=True`) changes four choices and nothing else: the writer's storage rolls
-every batch back after counting what it would write (`PostgresStorage(dry_run=True)`), the
-fetch state records nothing (`FetchState(dry_run=True)`: no run rows, watermarks or backfill
-progress) and no archive is wired (no raw pages, no dead letters kept), and the transport is always the in-process bus, even when Kafka is configured,
-because a writer service on the events topic would write for real what this run publishes
-there. Migrations are not applied (the schema must already be current). The fetch is real.
+A dry run (`dry_run=True`) changes four choices and nothing else: the writer's storage
+rolls every batch back after counting what it would write (`PostgresStorage(dry_run=True)`);
+the fetch state records nothing (`FetchState(dry_run=True)`: no run rows, watermarks or
+backfill progress); no archive is wired (no raw page or dead letter is kept); and the
+transport is always the in-process bus, even when Kafka is configured, because a writer
+service on the events topic would write for real what this run publishes there. Migrations
+are not applied (the schema must already be current). The fetch is real.
 
 `run_up` is what `usage-pipeline up` runs: one window and a summary, or polling with the
 ops server until SIGINT/SIGTERM.

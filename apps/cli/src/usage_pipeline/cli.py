@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from . import (
+    credentials_command,
     import_command,
     migrate_command,
     normalize_command,
@@ -38,6 +39,7 @@ for _command in (
     normalize_command,
     import_command,
     reconcile_command,
+    credentials_command,
 ):
     _command.register(app)
 

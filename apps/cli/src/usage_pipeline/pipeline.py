@@ -37,7 +37,13 @@ from usage_common import (
     encode,
     raw_page_key,
 )
-from usage_fetcher import credentials_from_settings, endpoints_from_settings, fetch_cycle
+from usage_fetcher import (
+    LoadedCredentials,
+    all_credentials,
+    credentials_from_settings,
+    endpoints_from_settings,
+    fetch_cycle,
+)
 from usage_schema import apply_migrations
 from usage_transport import (
     InProcessBus,
@@ -50,7 +56,7 @@ from usage_transport import (
 )
 from usage_writer import PostgresStorage
 
-from .database import database_url
+from .database import database_url, may_hold_state
 from .signals import stop_on_signals
 from .simulated import NO_CREDENTIALS, with_simulator
 from .tally import RunTally
@@ -103,7 +109,9 @@ class Pipeline:
 
     async def _start(self) -> None:
         s = self.settings
-        if self.fetch and not self.simulate and not credentials_from_settings(s):
+        # Stored credentials can only be in a database that exists already.
+        no_env_key = not credentials_from_settings(s)
+        if self.fetch and not self.simulate and no_env_key and not may_hold_state(s):
             raise ConfigError(NO_CREDENTIALS)
         url = await self._stack.enter_async_context(database_url(s, self.say))
         self.database_url = url
@@ -113,6 +121,10 @@ class Pipeline:
             self.say(f"applied migrations: {names}")
         if self.fetch and self.simulate:
             s = self.settings = await with_simulator(s, self._stack, self.say)
+        elif self.fetch:
+            found = await self.load_credentials()
+            if not found.usable and not found.failed:
+                raise ConfigError(NO_CREDENTIALS)
 
         self.storage = await PostgresStorage.connect(url)
         self._stack.push_async_callback(self.storage.close)
@@ -144,16 +156,23 @@ class Pipeline:
             f"  {page.provider} {page.endpoint}: page {page.page_number} published"
         )
 
+    async def load_credentials(self) -> LoadedCredentials:
+        """The environment's keys and, unless simulated, the stored credentials."""
+        if self.simulate:
+            return LoadedCredentials(credentials_from_settings(self.settings), [])
+        return await all_credentials(self.settings, self.database_url)
+
     async def run_once(self, since: datetime, until: datetime) -> RunTally:
-        credentials = credentials_from_settings(self.settings)
-        if not credentials:
+        found = await self.load_credentials()
+        credentials = found.usable
+        if not credentials and not found.failed:
             raise ConfigError(NO_CREDENTIALS)
-        providers = ", ".join(c.provider for c in credentials)
+        providers = ", ".join(c.credential_id for c in credentials) or "no usable credential"
         self.say(
             f"fetching [{since:%Y-%m-%dT%H:%M:%SZ}, {until:%Y-%m-%dT%H:%M:%SZ})"
             f" in {self.settings.bucket_width} buckets for {providers}"
         )
-        reports = await fetch_cycle(
+        reports = found.failed + await fetch_cycle(
             self._ctx,
             credentials,
             since,
@@ -197,8 +216,7 @@ class Pipeline:
             raise InfrastructureError(f"pipeline did not drain within {self.drain_timeout:.0f} s")
 
     async def run_forever(self, stop: asyncio.Event) -> None:
-        credentials = credentials_from_settings(self.settings)
-        await fetcher.run_fetch_loop(self._ctx, credentials, self.settings, stop)
+        await fetcher.run_fetch_loop(self._ctx, self.load_credentials, self.settings, stop)
 
 
 async def run_up(

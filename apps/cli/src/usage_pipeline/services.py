@@ -10,13 +10,14 @@ its own `wire`, the same function the one-process mode calls.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Awaitable
 from typing import Literal
 
 import usage_fetcher.app as fetcher
 import usage_normalizer.app as normalizer
 import usage_writer.app as writer
 from usage_common import ConfigError, Settings
-from usage_fetcher import credentials_from_settings
+from usage_fetcher import LoadedCredentials, all_credentials, credentials_from_settings
 from usage_transport import (
     KafkaTransport,
     ReadinessCheck,
@@ -31,6 +32,11 @@ __all__ = ["ServiceName", "run_service"]
 
 ServiceName = Literal["fetcher", "normalizer", "writer"]
 
+NO_FETCHER_CREDENTIALS = (
+    "no provider credentials: set USAGE_ANTHROPIC_ADMIN_KEY and/or USAGE_OPENAI_ADMIN_KEY,"
+    " or USAGE_DATABASE_URL to a database with stored credentials"
+)
+
 
 def _refuse_incomplete(name: ServiceName, settings: Settings) -> None:
     """Everything a service needs is checked before anything is started."""
@@ -38,14 +44,21 @@ def _refuse_incomplete(name: ServiceName, settings: Settings) -> None:
         raise ConfigError("USAGE_KAFKA_BOOTSTRAP_SERVERS must be set to run a single service")
     if name == "writer" and not settings.database_url:
         raise ConfigError("USAGE_DATABASE_URL must be set to run the writer service")
-    if name == "fetcher" and not credentials_from_settings(settings):
-        raise ConfigError(
-            "no provider credentials: set USAGE_ANTHROPIC_ADMIN_KEY and/or USAGE_OPENAI_ADMIN_KEY"
-        )
+    no_env_key = not credentials_from_settings(settings)
+    if name == "fetcher" and no_env_key and not settings.database_url:
+        raise ConfigError(NO_FETCHER_CREDENTIALS)
 
 
 async def run_service(name: ServiceName, settings: Settings) -> None:
     _refuse_incomplete(name, settings)
+    if name == "fetcher":
+        # Stored credentials are reloaded every cycle; refuse only when there are none at all.
+        def load() -> Awaitable[LoadedCredentials]:
+            return all_credentials(settings, settings.database_url)
+
+        found = await load()
+        if not found.usable and not found.failed:
+            raise ConfigError(NO_FETCHER_CREDENTIALS)
     stop = stop_on_signals()
     transport = KafkaTransport(settings)
     checks: dict[str, ReadinessCheck] = {"kafka": transport.ping}
@@ -67,7 +80,6 @@ async def run_service(name: ServiceName, settings: Settings) -> None:
             client = fetcher.make_http_client(settings)
             stack.push_async_callback(client.aclose)
             ctx = fetcher.wire(transport, settings, client)
-            credentials = credentials_from_settings(settings)
-            await fetcher.run_fetch_loop(ctx, credentials, settings, stop)
+            await fetcher.run_fetch_loop(ctx, load, settings, stop)
         else:
             await stop.wait()

@@ -10,21 +10,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import httpx
 
-from usage_common import RawPage, Settings, utc_now
+from usage_common import InfrastructureError, RawPage, Settings, utc_now
 from usage_transport import Publisher
 
+from .credential_store import LoadedCredentials
 from .credentials import Credential, endpoints_from_settings, filters_from_settings
 from .fetch import EndpointReport, FetchContext, fetch_cycle
 from .retry import RetryPolicy
 
-__all__ = ["make_http_client", "run_fetch_loop", "wire"]
+__all__ = ["CredentialLoader", "make_http_client", "run_fetch_loop", "wire"]
 
 log = logging.getLogger(__name__)
+
+CredentialLoader = Callable[[], Awaitable[LoadedCredentials]]
+"""Reloaded every cycle, so `credentials add/remove/rotate-master-key` need no restart."""
 
 
 def make_http_client(settings: Settings) -> httpx.AsyncClient:
@@ -57,17 +61,29 @@ def wire(
 
 async def run_fetch_loop(
     ctx: FetchContext,
-    credentials: list[Credential],
+    credentials: list[Credential] | CredentialLoader,
     settings: Settings,
     stop: asyncio.Event,
     on_cycle: Callable[[list[EndpointReport]], None] | None = None,
 ) -> None:
     lookback = timedelta(hours=settings.lookback_hours)
     endpoints = endpoints_from_settings(settings)
+    loaded = LoadedCredentials(credentials, []) if isinstance(credentials, list) else None
     while not stop.is_set():
+        if not isinstance(credentials, list):
+            try:
+                loaded = await credentials()
+            except InfrastructureError as exc:
+                # Keep fetching with the last credentials that loaded; the store is back soon.
+                log.warning("cannot reload stored credentials: %s", exc)
+                if loaded is None:
+                    raise
+        assert loaded is not None
+        for failure in loaded.failed:
+            log.warning("credential skipped: %s", failure.error)
         now = utc_now()
-        reports = await fetch_cycle(
-            ctx, credentials, now - lookback, now, settings.bucket_width, endpoints
+        reports = loaded.failed + await fetch_cycle(
+            ctx, loaded.usable, now - lookback, now, settings.bucket_width, endpoints
         )
         pages = sum(r.pages for r in reports)
         failed = [f"{r.provider}/{r.endpoint}" for r in reports if r.error]

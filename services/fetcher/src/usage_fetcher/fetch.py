@@ -80,6 +80,7 @@ class EndpointReport:
     endpoint: str
     pages: int = 0
     error: str | None = None
+    credential_id: str | None = None
 
 
 async def fetch_endpoint(
@@ -97,7 +98,7 @@ async def fetch_endpoint(
     Cost reports only know 1d, so their window widens to whole UTC days; a `daily`
     endpoint (Claude Code) is asked once per day of the window.
     """
-    report = EndpointReport(api.provider, spec.endpoint)
+    report = EndpointReport(api.provider, spec.endpoint, credential_id=credential.credential_id)
     width = spec.width_for(wanted_width)
     start, end = plan_window(since, until, width)
     if spec.shape == "daily":
@@ -211,7 +212,11 @@ async def fetch_cycle(
                 )
             except FetchError as exc:
                 log.warning("fetch failed: %s", exc)
-                reports.append(EndpointReport(api.provider, name, error=str(exc)))
+                reports.append(
+                    EndpointReport(
+                        api.provider, name, error=str(exc), credential_id=credential.credential_id
+                    )
+                )
         ok = all(r.error is None for r in reports)
         FETCH_CYCLES.labels(credential.provider, "ok" if ok else "error").inc()
         if ok:

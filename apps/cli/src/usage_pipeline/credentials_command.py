@@ -152,6 +152,7 @@ def _json(rows: list[StoredCredential]) -> str:
     return json.dumps(
         [{k: getattr(r, k) for k in keys} | {"created_at": r.created_at.isoformat()} for r in rows],
         indent=2,
+        ensure_ascii=False,
     )
 
 

@@ -30,6 +30,9 @@ async def start(env: dict[str, str], *args: str) -> asyncio.subprocess.Process:
     )
 
 
+TOKEN = "trigger-token-0123456789abcdef"
+
+
 async def test_services_run_alone_serve_ops_endpoints_and_stop_cleanly(
     kafka_bootstrap: str, database_url: str, unique_suffix: str
 ) -> None:
@@ -51,6 +54,7 @@ async def test_services_run_alone_serve_ops_endpoints_and_stop_cleanly(
         "USAGE_OPS_HOST": "127.0.0.1",
         "USAGE_POLL_INTERVAL_SECONDS": "3600",
         "USAGE_WRITER_BATCH_TIMEOUT_MS": "100",
+        "USAGE_TRIGGER_TOKEN": TOKEN,
     }
     migrate = await start(env, "migrate")
     assert await asyncio.wait_for(migrate.wait(), 60) == 0
@@ -100,6 +104,37 @@ async def test_services_run_alone_serve_ops_endpoints_and_stop_cleanly(
                 assert sim.anthropic_admin_key not in text and sim.openai_admin_key not in text
             health = await client.get(f"http://127.0.0.1:{ops['writer']}/healthz")
             assert health.json() == {"status": "ok"}
+
+            # An external scheduler asks the fetcher service for a run of an old window.
+            runs = f"http://127.0.0.1:{ops['fetcher']}/runs"
+            auth = {"authorization": f"Bearer {TOKEN}"}
+            assert (await client.post(runs)).status_code == 401
+            window = {"since": "2025-10-01", "until": "2025-10-02"}
+            accepted = await client.post(runs, headers=auth, json=window)
+            assert accepted.status_code == 202, accepted.text
+            run_id = accepted.json()["run_id"]
+
+            async def run_done() -> bool:
+                state = (await client.get(f"{runs}/{run_id}", headers=auth)).json()
+                return bool(state["state"] in ("done", "failed"))
+
+            await wait_for(run_done, 60, message="the triggered run never finished")
+            state = (await client.get(f"{runs}/{run_id}", headers=auth)).json()
+            assert state["state"] == "done", state
+            assert {e["outcome"] for e in state["endpoints"]} == {"ok"}
+
+            async def october_written() -> bool:
+                conn = await asyncpg.connect(database_url)
+                try:
+                    return bool(
+                        await conn.fetchval(
+                            "SELECT count(*) FROM usage_events WHERE window_start < '2025-10-02'"
+                        )
+                    )
+                finally:
+                    await conn.close()
+
+            await wait_for(october_written, 60, message="the triggered window never landed")
         finally:
             for proc in procs.values():
                 if proc.returncode is None:

@@ -244,7 +244,8 @@ async def test_every_openai_endpoint_has_its_own_path_and_group_by() -> None:
     ]
     assert by_path["/v1/organization/usage/vector_stores"].get_list("group_by[]") == ["project_id"]
     assert by_path["/v1/organization/costs"]["bucket_width"] == "1d"
-    assert by_path["/v1/organization/costs"]["limit"] == "180"
+    # 31 of the 180 allowed: a page of 180 days can pass the broker's message limit.
+    assert by_path["/v1/organization/costs"]["limit"] == "31"
     assert by_path["/v1/organization/usage/embeddings"]["limit"] == "168"
 
 
@@ -282,3 +283,61 @@ async def test_configured_filters_are_sent_and_typos_are_refused() -> None:
         )
     with pytest.raises(ConfigError, match="unknown endpoint"):
         filters_from_settings(Settings(endpoint_filters={"openai.fine_tuning": {}}))
+
+
+async def test_a_page_too_large_for_the_broker_is_fetched_again_as_two_halves() -> None:
+    windows: list[tuple[str, str]] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        start, end = request.url.params["starting_at"], request.url.params["ending_at"]
+        windows.append((start, end))
+        days = 2 if (start, end) == ("2025-11-01T00:00:00Z", "2025-11-03T00:00:00Z") else 1
+        filler = "x" * 3000 * days  # a page grows with its window
+        return httpx.Response(200, json={**page(None), "filler": filler})
+
+    ctx, publisher = make_ctx(httpx.MockTransport(handle))
+    ctx.max_message_bytes = 5000
+    reports = await fetch_cycle(ctx, [anthropic()], T0, T1, "1d", ONLY)
+
+    assert reports[0].error is None, reports[0].error
+    assert windows == [
+        ("2025-11-01T00:00:00Z", "2025-11-03T00:00:00Z"),
+        ("2025-11-01T00:00:00Z", "2025-11-02T00:00:00Z"),
+        ("2025-11-02T00:00:00Z", "2025-11-03T00:00:00Z"),
+    ]
+    assert len(publisher.messages) == 2
+    assert all(len(m.value) <= 5000 for m in publisher.messages)
+
+
+async def test_a_single_bucket_too_large_fails_its_endpoint_with_a_clear_error() -> None:
+    def handle(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={**page(None), "filler": "x" * 10_000})
+
+    ctx, publisher = make_ctx(httpx.MockTransport(handle))
+    ctx.max_message_bytes = 5000
+    reports = await fetch_cycle(ctx, [anthropic()], T0, T1, "1d", ONLY)
+    assert publisher.messages == []
+    assert reports[0].error is not None and "USAGE_KAFKA_MAX_MESSAGE_BYTES" in reports[0].error
+
+
+async def test_request_stats_count_requests_retries_429s_and_codes() -> None:
+    answers = iter([429, 503, 200])
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        status = next(answers)
+        return httpx.Response(status, json=page(None) if status == 200 else {"error": {}})
+
+    ctx, _ = make_ctx(httpx.MockTransport(handle))
+    [report] = await fetch_cycle(ctx, [anthropic()], T0, T1, "1d", ONLY)
+    assert (report.stats.requests, report.stats.retries, report.stats.rate_limited) == (3, 2, 1)
+    assert dict(report.stats.codes) == {"429": 1, "503": 1}
+
+
+def test_a_disabled_provider_contributes_no_credential() -> None:
+    from usage_common import Settings
+    from usage_fetcher import credentials_from_settings
+
+    both = Settings(anthropic_admin_key="sk-ant-admin01-x", openai_admin_key="sk-admin-y")
+    assert [c.provider for c in credentials_from_settings(both)] == ["anthropic", "openai"]
+    off = both.model_copy(update={"openai_enabled": False})
+    assert [c.provider for c in credentials_from_settings(off)] == ["anthropic"]

@@ -9,12 +9,15 @@ from __future__ import annotations
 import typer
 
 from . import (
+    backfill_command,
     credentials_command,
     import_command,
     migrate_command,
     normalize_command,
+    purge_command,
     reconcile_command,
     report_command,
+    runs_command,
     service_command,
     simulate_command,
     up_command,
@@ -32,13 +35,16 @@ app = typer.Typer(
 
 for _command in (
     up_command,
+    backfill_command,
     migrate_command,
     report_command,
+    runs_command,
     simulate_command,
     service_command,
     normalize_command,
     import_command,
     reconcile_command,
+    purge_command,
     credentials_command,
 ):
     _command.register(app)

@@ -13,6 +13,13 @@ Execution of `Pipeline` (an async context manager):
    `run_forever` polls until the stop event is set.
 Shutdown reverses the order: transport, storage, simulator, PostgreSQL.
 
+A dry run (`dry_run=True`) changes three choices and nothing else: the writer's storage rolls
+every batch back after counting what it would write (`PostgresStorage(dry_run=True)`), the
+fetch state records nothing (`FetchState(dry_run=True)`: no run rows, watermarks or backfill
+progress), and the transport is always the in-process bus, even when Kafka is configured,
+because a writer service on the events topic would write for real what this run publishes
+there. Migrations are not applied (the schema must already be current). The fetch is real.
+
 `run_up` is what `usage-pipeline up` runs: one window and a summary, or polling with the
 ops server until SIGINT/SIGTERM.
 """
@@ -38,11 +45,20 @@ from usage_common import (
     raw_page_key,
 )
 from usage_fetcher import (
+    BackfillProgress,
+    Credential,
+    EndpointReport,
+    FetchState,
     LoadedCredentials,
+    RunRequests,
     all_credentials,
+    credential_source,
     credentials_from_settings,
     endpoints_from_settings,
-    fetch_cycle,
+    plan_backfill,
+    run_backfill,
+    scheduled_cycle,
+    trigger_routes,
 )
 from usage_schema import apply_migrations
 from usage_transport import (
@@ -76,6 +92,7 @@ class Pipeline:
         say: Callable[[str], None] = print,
         progress: Callable[[str], None] | None = None,
         tally: RunTally | None = None,
+        dry_run: bool = False,
     ) -> None:
         self.settings = settings
         self.simulate = simulate
@@ -83,7 +100,8 @@ class Pipeline:
         self.drain_timeout = drain_timeout
         self.say = say
         self.progress = progress
-        self.tally = tally or RunTally()
+        self.dry_run = dry_run
+        self.tally = tally or RunTally(dry_run=dry_run)
         self.max_stage_failures = max_stage_failures
         self._failures: list[str] = []
         self._failing = asyncio.Event()
@@ -115,18 +133,23 @@ class Pipeline:
             raise ConfigError(NO_CREDENTIALS)
         url = await self._stack.enter_async_context(database_url(s, self.say))
         self.database_url = url
-        applied = await apply_migrations(url)
+        applied = [] if self.dry_run else await apply_migrations(url)
         if applied:
             names = ", ".join(f"{m.version:04d}_{m.name}" for m in applied)
             self.say(f"applied migrations: {names}")
         if self.fetch and self.simulate:
             s = self.settings = await with_simulator(s, self._stack, self.say)
-        elif self.fetch:
+        if self.fetch:
+            self._state = await FetchState.connect(url, dry_run=self.dry_run)
+            self._stack.push_async_callback(self._state.close)
+        if self.fetch and not self.simulate:
             found = await self.load_credentials()
             if not found.usable and not found.failed:
                 raise ConfigError(NO_CREDENTIALS)
 
-        self.storage = await PostgresStorage.connect(url)
+        self.storage = await PostgresStorage.connect(url, dry_run=self.dry_run)
+        if self.dry_run:
+            self.say("dry run: every batch is written and rolled back; nothing is kept")
         self._stack.push_async_callback(self.storage.close)
 
         self._transport = await self._open_transport(s)
@@ -140,6 +163,9 @@ class Pipeline:
         self._ctx = fetcher.wire(self._transport, s, client, self._on_page())
 
     async def _open_transport(self, s: Settings) -> Transport:
+        if self.dry_run and s.kafka_bootstrap_servers:
+            self.say("transport: in-process (a dry run never publishes to Kafka)")
+            return InProcessBus(on_error=self._stage_error)
         if not s.kafka_bootstrap_servers:
             self.say("transport: in-process")
             return InProcessBus(on_error=self._stage_error)
@@ -172,13 +198,14 @@ class Pipeline:
             f"fetching [{since:%Y-%m-%dT%H:%M:%SZ}, {until:%Y-%m-%dT%H:%M:%SZ})"
             f" in {self.settings.bucket_width} buckets for {providers}"
         )
-        reports = found.failed + await fetch_cycle(
+        reports = found.failed + await scheduled_cycle(
             self._ctx,
+            self._state,
             credentials,
-            since,
-            until,
-            self.settings.bucket_width,
+            self.settings,
             endpoints_from_settings(self.settings),
+            trigger="once",
+            window=(since, until),
         )
         self.tally.fetched.extend(reports)
         self.say(f"fetched {sum(r.pages for r in reports)} page(s); draining the pipeline")
@@ -215,8 +242,43 @@ class Pipeline:
         else:
             raise InfrastructureError(f"pipeline did not drain within {self.drain_timeout:.0f} s")
 
-    async def run_forever(self, stop: asyncio.Event) -> None:
-        await fetcher.run_fetch_loop(self._ctx, self.load_credentials, self.settings, stop)
+    async def backfill(
+        self,
+        since: datetime,
+        until: datetime,
+        credentials: list[Credential],
+        endpoints: dict[str, list[str]],
+        on_progress: Callable[[BackfillProgress], None] | None = None,
+    ) -> list[EndpointReport]:
+        """Run (or continue) the backfill of [since, until), then drain every stage."""
+        chunks = plan_backfill(
+            credentials,
+            endpoints,
+            since,
+            until,
+            self.settings.bucket_width,
+            self.settings.anthropic_fast_mode_beta,
+        )
+        transport = self._transport
+
+        async def durable() -> None:
+            if not transport.durable_on_publish:
+                await self.drain()
+
+        reports = await run_backfill(
+            self._ctx, self._state, chunks, since, until, durable, on_progress
+        )
+        await self.drain()
+        return reports
+
+    async def credentials(self) -> list[Credential]:
+        """Every usable credential; the stored ones that do not decrypt are left out."""
+        return (await self.load_credentials()).usable
+
+    async def run_forever(self, stop: asyncio.Event, requests: RunRequests | None = None) -> None:
+        # Stored credentials are read again every cycle; a failing one is logged each time.
+        source = credential_source(self.load_credentials)
+        await fetcher.run_fetch_loop(self._ctx, self._state, source, self.settings, stop, requests)
 
 
 async def run_up(
@@ -225,12 +287,15 @@ async def run_up(
     simulate: bool,
     window: tuple[datetime, datetime] | None,
     say: Callable[[str], None],
+    dry_run: bool = False,
 ) -> bool:
     """One cycle over `window` then a summary (progress on stderr), or, without a window,
     poll with `/metrics`, `/healthz` and `/readyz` served until SIGINT/SIGTERM. False when
     a fetch failed or a page was dead-lettered."""
     progress = (lambda line: print(line, file=sys.stderr)) if window else None
-    async with Pipeline(settings, simulate=simulate, say=say, progress=progress) as pipeline:
+    async with Pipeline(
+        settings, simulate=simulate, say=say, progress=progress, dry_run=dry_run
+    ) as pipeline:
         if window is not None:
             tally = await pipeline.run_once(*window)
             for line in tally.lines():
@@ -239,9 +304,10 @@ async def run_up(
         checks: dict[str, ReadinessCheck] = {}
         if pipeline.storage:
             checks["postgres"] = pipeline.storage.ping
-        ops = create_ops_app(checks)
+        requests = RunRequests()
+        ops = create_ops_app(checks, routes=trigger_routes(requests, settings.trigger_token))
         async with serve_ops(ops, settings.ops_host, settings.ops_port) as port:
             say(f"serving /metrics /healthz /readyz on port {port}; Ctrl-C stops")
-            await pipeline.run_forever(stop_on_signals())
+            await pipeline.run_forever(stop_on_signals(), requests)
     say("stopped")
     return True

@@ -17,7 +17,14 @@ import usage_fetcher.app as fetcher
 import usage_normalizer.app as normalizer
 import usage_writer.app as writer
 from usage_common import ConfigError, Settings
-from usage_fetcher import LoadedCredentials, all_credentials, credentials_from_settings
+from usage_fetcher import (
+    FetchState,
+    LoadedCredentials,
+    RunRequests,
+    all_credentials,
+    credential_source,
+    trigger_routes,
+)
 from usage_transport import (
     KafkaTransport,
     ReadinessCheck,
@@ -34,7 +41,7 @@ ServiceName = Literal["fetcher", "normalizer", "writer"]
 
 NO_FETCHER_CREDENTIALS = (
     "no provider credentials: set USAGE_ANTHROPIC_ADMIN_KEY and/or USAGE_OPENAI_ADMIN_KEY,"
-    " or USAGE_DATABASE_URL to a database with stored credentials"
+    " or store one with `usage-pipeline credentials add`"
 )
 
 
@@ -42,20 +49,19 @@ def _refuse_incomplete(name: ServiceName, settings: Settings) -> None:
     """Everything a service needs is checked before anything is started."""
     if not settings.kafka_bootstrap_servers:
         raise ConfigError("USAGE_KAFKA_BOOTSTRAP_SERVERS must be set to run a single service")
-    if name == "writer" and not settings.database_url:
-        raise ConfigError("USAGE_DATABASE_URL must be set to run the writer service")
-    no_env_key = not credentials_from_settings(settings)
-    if name == "fetcher" and no_env_key and not settings.database_url:
-        raise ConfigError(NO_FETCHER_CREDENTIALS)
+    if name in ("writer", "fetcher") and not settings.database_url:
+        raise ConfigError(f"USAGE_DATABASE_URL must be set to run the {name} service")
 
 
 async def run_service(name: ServiceName, settings: Settings) -> None:
     _refuse_incomplete(name, settings)
     if name == "fetcher":
-        # Stored credentials are reloaded every cycle; refuse only when there are none at all.
+        # The environment's keys and the stored ones, read again every cycle; refuse only
+        # when there are none at all.
         def load() -> Awaitable[LoadedCredentials]:
             return all_credentials(settings, settings.database_url)
 
+        source = credential_source(load)
         found = await load()
         if not found.usable and not found.failed:
             raise ConfigError(NO_FETCHER_CREDENTIALS)
@@ -64,6 +70,11 @@ async def run_service(name: ServiceName, settings: Settings) -> None:
     checks: dict[str, ReadinessCheck] = {"kafka": transport.ping}
     async with contextlib.AsyncExitStack() as stack:
         await transport.ensure_topics()
+        if name == "fetcher":
+            assert settings.database_url
+            state = await FetchState.connect(settings.database_url)
+            stack.push_async_callback(state.close)
+            checks["postgres"] = state.ping
         if name == "normalizer":
             normalizer.wire(transport, settings)
         elif name == "writer":
@@ -74,12 +85,14 @@ async def run_service(name: ServiceName, settings: Settings) -> None:
             writer.wire(transport, settings, storage)
         await transport.start()
         stack.push_async_callback(transport.stop)
-        ops = create_ops_app(checks)
+        requests = RunRequests()
+        routes = trigger_routes(requests, settings.trigger_token) if name == "fetcher" else []
+        ops = create_ops_app(checks, routes=routes)
         await stack.enter_async_context(serve_ops(ops, settings.ops_host, settings.ops_port))
         if name == "fetcher":
             client = fetcher.make_http_client(settings)
             stack.push_async_callback(client.aclose)
             ctx = fetcher.wire(transport, settings, client)
-            await fetcher.run_fetch_loop(ctx, load, settings, stop)
+            await fetcher.run_fetch_loop(ctx, state, source, settings, stop, requests)
         else:
             await stop.wait()

@@ -20,6 +20,8 @@ class RunTally:
     dead_letter_reasons: list[str] = field(default_factory=list)
     rows: dict[str, Counter[str]] = field(default_factory=dict)
     rows_by_kind: dict[tuple[str, str], Counter[str]] = field(default_factory=dict)
+    dry_run: bool = False
+    """The rows were counted, then rolled back: the summary says "would"."""
 
     def on_normalized(self, result: NormalizeResult) -> None:
         if result.dead_letter is not None:
@@ -58,8 +60,18 @@ class RunTally:
         for reason in self.dead_letter_reasons[:10]:
             out.append(f"dead letter {reason}")
         for (kind, provider), c in sorted(self.rows_by_kind.items()):
-            out.append(
-                f"written     {provider:<10} {c['inserted']:>6} inserted  {c['updated']} updated"
-                f"  {c['unchanged']} unchanged  {c['stale']} stale  ({kind} rows)"
-            )
+            if self.dry_run:
+                out.append(
+                    f"dry run     {provider:<10} {c['inserted']:>6} would insert"
+                    f"  {c['updated']} would update  {c['unchanged']} unchanged"
+                    f"  {c['stale']} stale  ({kind} rows)"
+                )
+            else:
+                out.append(
+                    f"written     {provider:<10} {c['inserted']:>6} inserted"
+                    f"  {c['updated']} updated  {c['unchanged']} unchanged"
+                    f"  {c['stale']} stale  ({kind} rows)"
+                )
+        if self.dry_run:
+            out.append("dry run: nothing was written")
         return out

@@ -33,18 +33,29 @@ def up(
     ] = False,
     since: Since = None,
     until: Until = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="with --once: fetch and normalize for real, print what would be inserted or"
+            " updated, write nothing (always in-process, never Kafka)",
+        ),
+    ] = False,
     verbose: Verbose = False,
 ) -> None:
     """Run fetcher, normalizer and writer in one process.
 
     Without --simulate a provider key must be configured (USAGE_ANTHROPIC_ADMIN_KEY,
-    USAGE_OPENAI_ADMIN_KEY, or `credentials add`). Exit 0 done; 1 a fetch failed or a page
-    was dead-lettered; 2 bad options or configuration."""
+    USAGE_OPENAI_ADMIN_KEY, or `credentials add`). --dry-run (with --once) writes nothing
+    and always runs in-process, even when USAGE_KAFKA_BOOTSTRAP_SERVERS is set. Exit 0 done;
+    1 a fetch failed or a page was dead-lettered; 2 bad options or configuration."""
     setup_logging(verbose)
     settings = load_settings()
     start, end = instant(since, "--since"), instant(until, "--until")
     if (start or end) and not once:
         fail("--since/--until need --once (the polling mode always fetches the trailing window)", 2)
+    if dry_run and not once:
+        fail("--dry-run needs --once: a dry run is one cycle and a summary", 2)
     window = None
     if once:
         end = end or utc_now()
@@ -52,7 +63,9 @@ def up(
         if start >= end:
             fail(f"--since {start.isoformat()} is not before --until {end.isoformat()}", 2)
         window = (start, end)
-    ok = run_async(run_up(settings, simulate=simulate, window=window, say=typer.echo))
+    ok = run_async(
+        run_up(settings, simulate=simulate, window=window, say=typer.echo, dry_run=dry_run)
+    )
     if not ok:
         raise typer.Exit(1)
 

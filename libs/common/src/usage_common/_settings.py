@@ -88,6 +88,29 @@ class Settings(BaseSettings):
     )
     master_keys_previous_file: Path | None = None
 
+    # Scheduling: which providers, how fast, how far back each endpoint is re-read.
+    anthropic_enabled: bool = True
+    openai_enabled: bool = True
+    anthropic_requests_per_minute: float = Field(default=30.0, gt=0)
+    anthropic_burst: int = Field(default=10, ge=1)
+    openai_requests_per_minute: float = Field(default=60.0, gt=0)
+    openai_burst: int = Field(default=20, ge=1)
+    endpoint_refetch_hours: dict[str, float] = Field(
+        default_factory=dict,
+        description='JSON hours re-read behind the watermark, e.g. {"openai.costs": 96};'
+        " default: USAGE_LOOKBACK_HOURS, 72 for cost endpoints (cost data arrives late)",
+    )
+    trigger_token: SecretStr | None = Field(
+        default=None,
+        description="bearer token for POST /runs on the fetcher's ops server; unset: no route",
+    )
+    kafka_max_message_bytes: int = Field(
+        default=1_000_000,
+        ge=10_000,
+        description="largest raw page published; a larger page is fetched again as two"
+        " half windows. Keep it at or below the raw topic's max.message.bytes",
+    )
+
     @field_validator("anthropic_base_url", "openai_base_url")
     @classmethod
     def _http_url(cls, value: str) -> str:

@@ -63,6 +63,10 @@ class Subscriber(Protocol):
 class Transport(Publisher, Subscriber, Protocol):
     """A publisher and a subscriber over one medium, started and stopped as a whole."""
 
+    durable_on_publish: bool
+    """True when a published message survives this process (a broker holds it); False
+    when it lives only in memory until handled, so progress must wait for `drain`."""
+
     async def start(self) -> None: ...
 
     async def stop(self) -> None: ...

@@ -70,6 +70,8 @@ class KafkaTransport:
     of every failed delivery, before it is delivered again.
     """
 
+    durable_on_publish = True
+
     def __init__(
         self, settings: Settings, on_error: Callable[[str, Exception], None] | None = None
     ) -> None:

@@ -34,6 +34,8 @@ class InProcessBus:
     One subscription per topic: the in-process mode runs each stage once.
     """
 
+    durable_on_publish = False
+
     def __init__(self, retry_delay: float = 1.0, on_error: ErrorObserver | None = None) -> None:
         self._queues: dict[str, asyncio.Queue[Message]] = {}
         self._subs: list[Subscription] = []

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 import uvicorn
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 __all__ = ["ReadinessCheck", "create_ops_app", "serve_ops"]
 
@@ -20,9 +20,12 @@ ReadinessCheck = Callable[[], Awaitable[None]]
 
 
 def create_ops_app(
-    checks: dict[str, ReadinessCheck], registry: CollectorRegistry = REGISTRY
+    checks: dict[str, ReadinessCheck],
+    registry: CollectorRegistry = REGISTRY,
+    routes: Sequence[BaseRoute] = (),
 ) -> Starlette:
-    """Liveness is in-process and cheap; readiness runs every check with a deadline."""
+    """Liveness is in-process and cheap; readiness runs every check with a deadline.
+    `routes` are a service's own (the fetcher's `/runs`)."""
 
     async def healthz(_: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
@@ -46,6 +49,7 @@ def create_ops_app(
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics),
+            *routes,
         ]
     )
 

@@ -1,34 +1,34 @@
 """The fetcher's wiring (`wire`: settings, HTTP client and a publisher into a
-`FetchContext`) and its long-running loop: one fetch cycle per poll interval until stopped.
+`FetchContext`) and its long-running loop: one scheduled cycle per poll interval, and a
+run at once when one is triggered over HTTP, until stopped.
 
-Each cycle re-pulls the trailing `lookback_hours`, because providers revise recent
-buckets; the writer turns the overlap into updates or no-ops, never duplicates.
+Each cycle re-reads each endpoint from its watermark minus its trailing window, because
+providers revise recent buckets; the writer turns the overlap into updates or no-ops,
+never duplicates.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 
 import httpx
 
-from usage_common import InfrastructureError, RawPage, Settings, utc_now
+from usage_common import RawPage, Settings, utc_now
 from usage_transport import Publisher
 
-from .credential_store import LoadedCredentials
+from .budget import budgets_from_settings
 from .credentials import Credential, endpoints_from_settings, filters_from_settings
-from .fetch import EndpointReport, FetchContext, fetch_cycle
+from .fetch import EndpointReport, FetchContext
 from .retry import RetryPolicy
+from .schedule import scheduled_cycle
+from .state import FetchState
+from .trigger import RunRequests, TriggeredRun
 
-__all__ = ["CredentialLoader", "make_http_client", "run_fetch_loop", "wire"]
+__all__ = ["CredentialSource", "make_http_client", "run_fetch_loop", "wire"]
 
 log = logging.getLogger(__name__)
-
-CredentialLoader = Callable[[], Awaitable[LoadedCredentials]]
-"""Reloaded every cycle, so `credentials add/remove/rotate-master-key` need no restart."""
 
 
 def make_http_client(settings: Settings) -> httpx.AsyncClient:
@@ -56,39 +56,78 @@ def wire(
         anthropic_fast_mode=settings.anthropic_fast_mode_beta,
         filters=filters_from_settings(settings),
         on_page=on_page,
+        budgets=budgets_from_settings(settings),
+        max_message_bytes=settings.kafka_max_message_bytes,
     )
+
+
+CredentialSource = Callable[[], Awaitable[list[Credential]]]
+"""Read again every cycle, so a credential added or removed is seen without a restart."""
 
 
 async def run_fetch_loop(
     ctx: FetchContext,
-    credentials: list[Credential] | CredentialLoader,
+    state: FetchState,
+    credentials: CredentialSource,
     settings: Settings,
     stop: asyncio.Event,
+    requests: RunRequests | None = None,
     on_cycle: Callable[[list[EndpointReport]], None] | None = None,
 ) -> None:
-    lookback = timedelta(hours=settings.lookback_hours)
+    """Until `stop`: a scheduled cycle (windows from the watermarks) every poll interval,
+    and a run at once for each triggered request, one at a time."""
     endpoints = endpoints_from_settings(settings)
-    loaded = LoadedCredentials(credentials, []) if isinstance(credentials, list) else None
+    pending: TriggeredRun | None = None
     while not stop.is_set():
-        if not isinstance(credentials, list):
+        if pending is None:
+            reports = await scheduled_cycle(ctx, state, await credentials(), settings, endpoints)
+            _log_cycle("fetch cycle", reports)
+        else:
+            pending.state = "running"
+            window = (pending.since, pending.until) if pending.since and pending.until else None
             try:
-                loaded = await credentials()
-            except InfrastructureError as exc:
-                # Keep fetching with the last credentials that loaded; the store is back soon.
-                log.warning("cannot reload stored credentials: %s", exc)
-                if loaded is None:
-                    raise
-        assert loaded is not None
-        for failure in loaded.failed:
-            log.warning("credential skipped: %s", failure.error)
-        now = utc_now()
-        reports = loaded.failed + await fetch_cycle(
-            ctx, loaded.usable, now - lookback, now, settings.bucket_width, endpoints
-        )
-        pages = sum(r.pages for r in reports)
-        failed = [f"{r.provider}/{r.endpoint}" for r in reports if r.error]
-        log.info("fetch cycle: %d pages%s", pages, f", failed: {failed}" if failed else "")
+                reports = await scheduled_cycle(
+                    ctx,
+                    state,
+                    await credentials(),
+                    settings,
+                    endpoints,
+                    trigger="trigger",
+                    window=window,
+                    run_id=pending.run_id,
+                )
+            except Exception as exc:
+                pending.state, pending.error = "failed", f"{type(exc).__name__}: {exc}"
+                pending.finished_at = utc_now()
+                raise
+            pending.reports = reports
+            pending.state = "failed" if any(r.error for r in reports) else "done"
+            pending.finished_at = utc_now()
+            _log_cycle(f"triggered run {pending.run_id}", reports)
         if on_cycle:
             on_cycle(reports)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), settings.poll_interval_seconds)
+        pending = await _wait(stop, requests, settings.poll_interval_seconds)
+
+
+def _log_cycle(what: str, reports: list[EndpointReport]) -> None:
+    pages = sum(r.pages for r in reports)
+    failed = [f"{r.provider}/{r.endpoint}" for r in reports if r.error]
+    log.info("%s: %d pages%s", what, pages, f", failed: {failed}" if failed else "")
+
+
+async def _wait(
+    stop: asyncio.Event, requests: RunRequests | None, seconds: float
+) -> TriggeredRun | None:
+    """The next triggered run, or None once the poll interval passed (or on stop)."""
+    waits: set[asyncio.Task[object]] = {asyncio.create_task(stop.wait())}
+    if requests is not None:
+        waits.add(asyncio.create_task(requests.next()))
+    done, pending = await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
+    for task in done:
+        result = task.result()
+        if isinstance(result, TriggeredRun):
+            return result
+    return None

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 
@@ -17,9 +18,22 @@ from .metrics import FETCH_DURATION, FETCH_RATE_LIMITED, FETCH_REQUESTS, FETCH_R
 from .providers import EndpointSpec, ProviderApi
 from .retry import RETRYABLE_STATUS, RetryPolicy, parse_retry_after
 
-__all__ = ["PageResponse", "fetch_page"]
+__all__ = ["Acquire", "PageResponse", "RequestStats", "fetch_page"]
 
 Sleep = Callable[[float], Awaitable[None]]
+Acquire = Callable[[], Awaitable[None]]
+"""Waits for the provider's request budget before each attempt."""
+
+
+@dataclass
+class RequestStats:
+    """What the requests of one fetch did, for its `ingestion_runs` row."""
+
+    requests: int = 0
+    retries: int = 0
+    rate_limited: int = 0
+    codes: Counter[str] = field(default_factory=Counter)
+    """Outcomes other than 200: HTTP status, `timeout` or `transport_error`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +52,9 @@ async def fetch_page(
     params: list[tuple[str, str]],
     policy: RetryPolicy,
     sleep: Sleep = asyncio.sleep,
+    *,
+    acquire: Acquire | None = None,
+    stats: RequestStats | None = None,
 ) -> PageResponse:
     """GET one page; retry 429/5xx/timeouts per `policy`; raise on anything else.
 
@@ -47,9 +64,14 @@ async def fetch_page(
     url = base_url + spec.path
     provider = api.provider
     last_problem = "no attempt made"
+    stats = stats if stats is not None else RequestStats()
     for attempt in range(policy.max_attempts):
         if attempt:
             FETCH_RETRIES.labels(provider).inc()
+            stats.retries += 1
+        if acquire is not None:
+            await acquire()
+        stats.requests += 1
         started = time.perf_counter()
         retry_after: float | None = None
         try:
@@ -58,9 +80,11 @@ async def fetch_page(
             )
         except httpx.TimeoutException:
             FETCH_REQUESTS.labels(provider, spec.endpoint, "timeout").inc()
+            stats.codes["timeout"] += 1
             last_problem = "timed out"
         except httpx.TransportError as exc:
             FETCH_REQUESTS.labels(provider, spec.endpoint, "transport_error").inc()
+            stats.codes["transport_error"] += 1
             last_problem = f"transport error {type(exc).__name__}"
         else:
             FETCH_DURATION.labels(provider, spec.endpoint).observe(time.perf_counter() - started)
@@ -70,11 +94,13 @@ async def fetch_page(
                 return PageResponse(
                     status, response.headers.get("content-type", ""), response.content
                 )
+            stats.codes[str(status)] += 1
             detail = api.error_detail(response.content)
             if status not in RETRYABLE_STATUS:
                 raise ProviderRejectedError(provider, spec.endpoint, status, detail)
             if status == 429:
                 FETCH_RATE_LIMITED.labels(provider).inc()
+                stats.rate_limited += 1
             retry_after = parse_retry_after(response.headers.get("retry-after"))
             last_problem = f"HTTP {status}: {detail}"
         if attempt + 1 < policy.max_attempts:

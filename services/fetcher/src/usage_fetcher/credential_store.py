@@ -12,8 +12,9 @@ re-encrypt every row under the active key -> commit.
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -32,7 +33,10 @@ __all__ = [
     "NewCredential",
     "StoredCredential",
     "all_credentials",
+    "credential_source",
 ]
+
+log = logging.getLogger(__name__)
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _KEY_PREFIX: dict[str, str] = {"anthropic": "sk-ant-admin", "openai": "sk-admin-"}
@@ -242,3 +246,26 @@ async def all_credentials(settings: Settings, database_url: str | None) -> Loade
     except asyncpg.PostgresError as exc:
         raise InfrastructureError(f"cannot read stored credentials: {exc}") from exc
     return LoadedCredentials(env + stored.usable, stored.failed)
+
+
+def credential_source(
+    load: Callable[[], Awaitable[LoadedCredentials]],
+) -> Callable[[], Awaitable[list[Credential]]]:
+    """What the polling loop reads every cycle: the usable credentials of `load()`. Each
+    that fails is logged naming it; while the store cannot be read, the last set that
+    loaded is used (the first load must succeed)."""
+    last: LoadedCredentials | None = None
+
+    async def usable() -> list[Credential]:
+        nonlocal last
+        try:
+            last = await load()
+        except InfrastructureError as exc:
+            if last is None:
+                raise
+            log.warning("cannot read stored credentials, using the last ones: %s", exc)
+        for failure in last.failed:
+            log.warning("credential skipped: %s", failure.error)
+        return last.usable
+
+    return usable

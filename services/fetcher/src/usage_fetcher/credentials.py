@@ -13,6 +13,7 @@ from .providers import api_for
 __all__ = [
     "Credential",
     "credentials_from_settings",
+    "enabled_only",
     "endpoints_from_settings",
     "filters_from_settings",
 ]
@@ -30,8 +31,18 @@ class Credential:
         return f"Credential({self.provider!r}, {self.credential_id!r})"
 
 
+def enabled_only(credentials: list[Credential], settings: Settings) -> list[Credential]:
+    """The credentials of the providers not switched off (`USAGE_<PROVIDER>_ENABLED`)."""
+    on = {"anthropic": settings.anthropic_enabled, "openai": settings.openai_enabled}
+    return [c for c in credentials if on[c.provider]]
+
+
 def credentials_from_settings(settings: Settings) -> list[Credential]:
-    """One credential per provider whose admin key is set in the environment."""
+    """One credential per enabled provider whose admin key is set in the environment."""
+    return enabled_only(_env_credentials(settings), settings)
+
+
+def _env_credentials(settings: Settings) -> list[Credential]:
     found: list[Credential] = []
     if settings.anthropic_admin_key is not None:
         found.append(

@@ -5,13 +5,17 @@ from __future__ import annotations
 from prometheus_client import Counter, Gauge, Histogram
 
 __all__ = [
+    "BUDGET_WAIT",
     "FETCH_CYCLES",
     "FETCH_DURATION",
     "FETCH_PAGES",
     "FETCH_RATE_LIMITED",
     "FETCH_REQUESTS",
     "FETCH_RETRIES",
+    "INGESTION_RUNS",
+    "INGESTION_RUN_DURATION",
     "LAST_SUCCESS",
+    "WATERMARK",
 ]
 
 FETCH_REQUESTS = Counter(
@@ -42,4 +46,25 @@ LAST_SUCCESS = Gauge(
     "usage_fetch_last_success_timestamp_seconds",
     "Unix time of the last fully successful fetch cycle",
     ["provider"],
+)
+BUDGET_WAIT = Counter(
+    "usage_fetch_budget_wait_seconds_total",
+    "Time requests waited for the provider's request budget",
+    ["provider"],
+)
+INGESTION_RUNS = Counter(
+    "usage_ingestion_runs_total",
+    "Fetches of one credential x endpoint window, by outcome",
+    ["provider", "endpoint", "outcome"],
+)
+INGESTION_RUN_DURATION = Histogram(
+    "usage_ingestion_run_duration_seconds",
+    "Duration of one credential x endpoint fetch",
+    ["provider", "endpoint"],
+    buckets=(0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800),
+)
+WATERMARK = Gauge(
+    "usage_fetch_watermark_timestamp_seconds",
+    "End of the last window fully fetched, oldest over the credentials of a provider",
+    ["provider", "endpoint"],
 )

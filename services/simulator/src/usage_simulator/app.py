@@ -9,6 +9,7 @@ Routes:
     GET    /_sim/health                                liveness; no auth
     GET    /_sim/faults  POST /_sim/faults  DELETE    read, replace, clear the fault plan
     GET    /_sim/stats   DELETE /_sim/stats           usage requests per endpoint/status
+    GET    /_sim/requests                              answered requests in order (path?query)
 
 Per provider request: an armed fault answers first (before auth, so "the next N
 requests fail" holds for any caller), then the endpoint module answers; either way
@@ -65,7 +66,7 @@ def create_app(config: SimulatorConfig | None = None) -> Starlette:
                 response = fault_response(plan)
             else:
                 response = respond(request.headers, request.query_params, config)
-            stats.record(provider, response.status_code)
+            stats.record(provider, response.status_code, f"{request.url.path}?{request.url.query}")
             return response
 
         return endpoint
@@ -97,6 +98,9 @@ def create_app(config: SimulatorConfig | None = None) -> Starlette:
     async def get_stats(request: Request) -> Response:
         return JSONResponse(stats.snapshot())
 
+    async def get_requests(request: Request) -> Response:
+        return JSONResponse({"answered": stats.answered()})
+
     async def reset_stats(request: Request) -> Response:
         stats.reset()
         return JSONResponse(stats.snapshot())
@@ -119,5 +123,6 @@ def create_app(config: SimulatorConfig | None = None) -> Starlette:
         Route("/_sim/faults", clear_faults, methods=["DELETE"]),
         Route("/_sim/stats", get_stats, methods=["GET"]),
         Route("/_sim/stats", reset_stats, methods=["DELETE"]),
+        Route("/_sim/requests", get_requests, methods=["GET"]),
     ]
     return Starlette(routes=routes)

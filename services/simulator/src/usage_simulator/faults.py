@@ -7,7 +7,7 @@ down; `RequestStats` counts every usage request by endpoint and status.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,17 +104,26 @@ class FaultInjector:
 
 
 class RequestStats:
-    """Usage requests served, per endpoint and HTTP status (faults included)."""
+    """Usage requests served, per endpoint and HTTP status (faults included), and the
+    answered ones (200) in order, path and query, so a test can tell a repeated request.
+    The log keeps the last `keep` requests."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep: int = 200_000) -> None:
         self._counts: dict[Provider, Counter[int]] = {name: Counter() for name in PROVIDERS}
+        self._answered: deque[str] = deque(maxlen=keep)
 
-    def record(self, endpoint: Provider, status: int) -> None:
+    def record(self, endpoint: Provider, status: int, request: str = "") -> None:
         self._counts[endpoint][status] += 1
+        if status == 200 and request:
+            self._answered.append(request)
+
+    def answered(self) -> list[str]:
+        return list(self._answered)
 
     def reset(self) -> None:
         for counter in self._counts.values():
             counter.clear()
+        self._answered.clear()
 
     def snapshot(self) -> dict[str, dict[str, Any]]:
         return {

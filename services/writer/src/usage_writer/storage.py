@@ -2,6 +2,13 @@
 
 `Storage` is the port the sink depends on; `PostgresStorage` is the real adapter and the
 only place that knows SQL or asyncpg. asyncpg errors are translated to `StorageError` here.
+
+A dry run (`dry_run=True`) runs the very same statements (partition creation, the read of
+existing keys, the guarded upsert) and then rolls the transaction back, so its counts are
+exactly what a real write of that batch would do right now, and nothing stays behind: a
+partition created for the batch is rolled back with it (PostgreSQL DDL is transactional).
+Each batch is its own rolled-back transaction, so a dry run holds no lock longer than one
+batch; the price is that a key arriving in two batches of one dry run is counted in both.
 """
 
 from __future__ import annotations
@@ -78,6 +85,11 @@ class UpsertStats:
         return sum(c[outcome] for c in self.by_kind.values())
 
 
+class _RollBack(Exception):
+    """Raised inside a dry run's transaction so that the transaction's own exit rolls it
+    back, exactly as it would on a failure."""
+
+
 class Storage(Protocol):
     """Implementations must apply the whole batch atomically or not at all, and only
     replace a stored row with an equal-or-newer `fetched_at` and changed values."""
@@ -94,22 +106,35 @@ def _next_month(ts: datetime) -> datetime:
 
 
 class PostgresStorage:
-    """`Storage` on an asyncpg pool. Open with `await PostgresStorage.connect(dsn)`."""
+    """`Storage` on an asyncpg pool. Open with `await PostgresStorage.connect(dsn)`.
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    Parameters: `dry_run` rolls every batch back after counting what it would write (see
+    the module docstring); `upsert` then returns the counts of a real write."""
+
+    def __init__(self, pool: asyncpg.Pool, *, dry_run: bool = False) -> None:
         self._pool = pool
+        self.dry_run = dry_run
         self._partitions: dict[str, set[datetime]] = {}
         self._created: list[tuple[str, set[datetime]]] = []
 
     @classmethod
-    async def connect(cls, dsn: str, min_size: int = 1, max_size: int = 4) -> PostgresStorage:
+    async def connect(
+        cls, dsn: str, min_size: int = 1, max_size: int = 4, *, dry_run: bool = False
+    ) -> PostgresStorage:
         try:
             pool = await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size)
-            async with pool.acquire() as conn:
-                await check_schema(conn)
         except (OSError, asyncpg.PostgresError) as exc:
             raise StorageError(f"cannot open PostgreSQL: {exc}") from exc
-        return cls(pool)
+        try:
+            async with pool.acquire() as conn:
+                await check_schema(conn)
+        except BaseException as exc:
+            # A pool left open keeps reconnecting (and logging) while the server goes away.
+            await pool.close()
+            if isinstance(exc, OSError | asyncpg.PostgresError):
+                raise StorageError(f"cannot open PostgreSQL: {exc}") from exc
+            raise
+        return cls(pool, dry_run=dry_run)
 
     async def close(self) -> None:
         await self._pool.close()
@@ -149,6 +174,10 @@ class PostgresStorage:
             async with self._pool.acquire() as conn, conn.transaction():
                 for kind, group in groups.items():
                     await self._upsert_group(conn, TABLES[kind], group, stats)
+                if self.dry_run:
+                    raise _RollBack
+        except _RollBack:
+            return stats  # the partitions it created are rolled back too: not cached
         except (OSError, asyncpg.PostgresError) as exc:
             raise StorageError(f"upsert of {len(events)} events failed: {exc}") from exc
         # Only now are the partitions committed; a rolled-back CREATE is retried next time.

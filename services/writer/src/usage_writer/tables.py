@@ -19,13 +19,15 @@ Event = UsageEvent | CostEvent | ClaudeCodeEvent
 @dataclass(frozen=True)
 class TableSpec:
     """`columns` are (name, PostgreSQL type) in unnest() order; `key` is the conflict
-    target; `partition_column`, when set, names the monthly range-partition column."""
+    target; `partition_column`, when set, names the monthly range-partition column;
+    `time_column` is the start of the period a row covers (what purge selects on)."""
 
     kind: str
     table: str
     columns: tuple[tuple[str, str], ...]
     key: tuple[str, ...]
     partition_column: str | None = None
+    time_column: str = "window_start"
 
     @property
     def compared(self) -> list[str]:
@@ -142,6 +144,7 @@ CLAUDE_CODE = TableSpec(
         ("fetched_at", "timestamptz"),
     ),
     key=("dedupe_key",),
+    time_column="day_start",
 )
 
 TABLES: dict[str, TableSpec] = {"usage": USAGE, "cost": COSTS, "claude_code": CLAUDE_CODE}

@@ -56,6 +56,8 @@ class AnthropicApi:
             group_by=("workspace_id", "description"),
             widths=("1d",),
             limits={"1d": 31},
+            # Cost data arrives 24-48 h late.
+            refetch_hours=72,
         ),
         "claude_code": EndpointSpec(
             endpoint="claude_code",

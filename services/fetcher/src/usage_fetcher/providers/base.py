@@ -42,12 +42,18 @@ class EndpointSpec:
     shape: Shape = "buckets"
     record_limit: int = 0
     """Page size of a `daily` endpoint (records, not buckets)."""
+    refetch_hours: float | None = None
+    """Hours re-read behind the watermark every cycle; None: `USAGE_LOOKBACK_HOURS`."""
 
     def width_for(self, wanted: BucketWidth) -> BucketWidth:
         return wanted if wanted in self.widths else self.widths[-1]
 
     def max_limit(self, width: BucketWidth) -> int:
         return self.limits[width]
+
+    def request_buckets(self, width: BucketWidth) -> int:
+        """Buckets one request window covers: a whole page, or one day for `daily`."""
+        return 1 if self.shape == "daily" else self.max_limit(width)
 
 
 class ProviderApi(Protocol):

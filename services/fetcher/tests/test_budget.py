@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import asyncio
+
+from usage_fetcher import RequestBudget
+
+
+class FakeTime:
+    """A clock that only moves when the budget sleeps, so waits are exact."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+async def test_a_burst_passes_at_once_then_requests_are_spaced_by_the_rate() -> None:
+    time = FakeTime()
+    budget = RequestBudget("openai", per_minute=60, burst=3, clock=time.clock, sleep=time.sleep)
+    for _ in range(3):
+        await budget.acquire()
+    assert time.slept == []
+    await budget.acquire()
+    await budget.acquire()
+    assert time.slept == [1.0, 1.0]  # 60 a minute: one a second
+
+
+async def test_idle_time_refills_up_to_the_burst_only() -> None:
+    time = FakeTime()
+    budget = RequestBudget("anthropic", per_minute=30, burst=2, clock=time.clock, sleep=time.sleep)
+    await budget.acquire()
+    await budget.acquire()
+    time.now += 3600  # an hour idle earns 2 requests, not 1,800
+    for _ in range(2):
+        await budget.acquire()
+    assert time.slept == []
+    await budget.acquire()
+    assert time.slept == [2.0]
+
+
+async def test_concurrent_callers_share_one_budget() -> None:
+    time = FakeTime()
+    budget = RequestBudget("openai", per_minute=120, burst=1, clock=time.clock, sleep=time.sleep)
+    await asyncio.gather(*(budget.acquire() for _ in range(5)))
+    assert time.slept == [0.5] * 4

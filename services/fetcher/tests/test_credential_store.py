@@ -138,3 +138,17 @@ async def test_rotation_reencrypts_everything_or_nothing(database_url: str) -> N
 async def test_without_the_table_only_env_keys_load(database_url: str) -> None:
     loaded = await all_credentials(Settings(anthropic_admin_key="sk-ant-admin-x"), database_url)
     assert [c.credential_id for c in loaded.usable] == ["env:anthropic"] and not loaded.failed
+
+
+async def test_a_disabled_provider_loads_no_stored_credential(database_url: str) -> None:
+    await apply_migrations(database_url)
+    key = os.urandom(32)
+    async with CredentialStore.open(database_url) as store:
+        await store.add(Keyring(key), NewCredential("openai", "o", "org-1", None, KEY_A))
+        await store.add(
+            Keyring(os.urandom(32)), NewCredential("anthropic", "a", "org-2", None, KEY_B)
+        )
+    loaded = await all_credentials(
+        Settings(master_key=b64(key), openai_enabled=False, anthropic_enabled=False), database_url
+    )
+    assert loaded.usable == [] and loaded.failed == []

@@ -22,7 +22,7 @@ import asyncpg
 
 from usage_common import InfrastructureError, Provider, Settings
 
-from .credentials import Credential, credentials_from_settings
+from .credentials import Credential, credentials_from_settings, enabled_only
 from .errors import CredentialInputError, CredentialUnreadableError
 from .fetch import EndpointReport
 from .vault import Keyring, associated_data, master_key_configured
@@ -245,7 +245,9 @@ async def all_credentials(settings: Settings, database_url: str | None) -> Loade
             stored = await store.load(settings, keyring)
     except asyncpg.PostgresError as exc:
         raise InfrastructureError(f"cannot read stored credentials: {exc}") from exc
-    return LoadedCredentials(env + stored.usable, stored.failed)
+    # USAGE_<PROVIDER>_ENABLED=false turns a provider off for stored credentials too.
+    failed = [f for f in stored.failed if getattr(settings, f"{f.provider}_enabled")]
+    return LoadedCredentials(env + enabled_only(stored.usable, settings), failed)
 
 
 def credential_source(

@@ -202,13 +202,11 @@ async def test_credential_names_stand_for_their_organization(stored: Purger) -> 
     with pytest.raises(ConfigError, match="unknown credential 'prod'"):
         await stored.credential_organization(settings, "anthropic", "prod")
 
-    # The credential store (another migration's table): looked up by name when it exists.
+    # The credential store (migration 0005): looked up by name. Only the columns purge
+    # reads matter here; the ciphertext is a placeholder, never decrypted.
     await stored.conn.execute(
-        "CREATE TABLE provider_credentials (name text PRIMARY KEY, provider text NOT NULL,"
-        " organization_id text NOT NULL, ciphertext bytea)"
-    )
-    await stored.conn.execute(
-        "INSERT INTO provider_credentials VALUES ('prod', 'anthropic', 'org-b', '\\x00')"
+        "INSERT INTO provider_credentials (name, provider, organization_id, ciphertext,"
+        " key_id, key_hint) VALUES ('prod', 'anthropic', 'org-b', '\\x00', 'k', '…0000')"
     )
     assert await stored.credential_organization(settings, "anthropic", "prod") == "org-b"
     with pytest.raises(ConfigError, match="unknown credential 'staging'"):

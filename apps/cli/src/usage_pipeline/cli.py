@@ -10,6 +10,7 @@ import typer
 
 from . import (
     backfill_command,
+    credentials_command,
     dlq_command,
     import_command,
     migrate_command,
@@ -50,6 +51,7 @@ for _command in (
     replay_command,
     dlq_command,
     topics_command,
+    credentials_command,
 ):
     _command.register(app)
 

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Callable
 from usage_common import Settings
 from usage_embedded_pg import EmbeddedPostgres
 
-__all__ = ["database_url"]
+__all__ = ["database_url", "may_hold_state"]
 
 
 @contextlib.asynccontextmanager
@@ -32,3 +32,9 @@ async def database_url(
         yield url
     finally:
         await asyncio.to_thread(pg.stop)
+
+
+def may_hold_state(settings: Settings) -> bool:
+    """Whether `database_url` would reach a database that may already hold state (stored
+    credentials): a configured one, or an embedded one that was started before."""
+    return bool(settings.database_url) or (settings.data_dir.resolve() / "postgres").exists()

@@ -51,7 +51,10 @@ from usage_fetcher import (
     Credential,
     EndpointReport,
     FetchState,
+    LoadedCredentials,
     RunRequests,
+    all_credentials,
+    credential_source,
     credentials_from_settings,
     endpoints_from_settings,
     plan_backfill,
@@ -71,7 +74,7 @@ from usage_transport import (
 )
 from usage_writer import Archive, PostgresStorage, wire_archive
 
-from .database import database_url
+from .database import database_url, may_hold_state
 from .signals import stop_on_signals
 from .simulated import NO_CREDENTIALS, with_simulator
 from .tally import RunTally
@@ -127,7 +130,9 @@ class Pipeline:
 
     async def _start(self) -> None:
         s = self.settings
-        if self.fetch and not self.simulate and not credentials_from_settings(s):
+        # Stored credentials can only be in a database that exists already.
+        no_env_key = not credentials_from_settings(s)
+        if self.fetch and not self.simulate and no_env_key and not may_hold_state(s):
             raise ConfigError(NO_CREDENTIALS)
         url = await self._stack.enter_async_context(database_url(s, self.say))
         self.database_url = url
@@ -140,6 +145,10 @@ class Pipeline:
         if self.fetch:
             self._state = await FetchState.connect(url, dry_run=self.dry_run)
             self._stack.push_async_callback(self._state.close)
+        if self.fetch and not self.simulate:
+            found = await self.load_credentials()
+            if not found.usable and not found.failed:
+                raise ConfigError(NO_CREDENTIALS)
 
         self.storage = await PostgresStorage.connect(url, dry_run=self.dry_run)
         if self.dry_run:
@@ -182,16 +191,23 @@ class Pipeline:
             f"  {page.provider} {page.endpoint}: page {page.page_number} published"
         )
 
+    async def load_credentials(self) -> LoadedCredentials:
+        """The environment's keys and, unless simulated, the stored credentials."""
+        if self.simulate:
+            return LoadedCredentials(credentials_from_settings(self.settings), [])
+        return await all_credentials(self.settings, self.database_url)
+
     async def run_once(self, since: datetime, until: datetime) -> RunTally:
-        credentials = credentials_from_settings(self.settings)
-        if not credentials:
+        found = await self.load_credentials()
+        credentials = found.usable
+        if not credentials and not found.failed:
             raise ConfigError(NO_CREDENTIALS)
-        providers = ", ".join(c.provider for c in credentials)
+        providers = ", ".join(c.credential_id for c in credentials) or "no usable credential"
         self.say(
             f"fetching [{since:%Y-%m-%dT%H:%M:%SZ}, {until:%Y-%m-%dT%H:%M:%SZ})"
             f" in {self.settings.bucket_width} buckets for {providers}"
         )
-        reports = await scheduled_cycle(
+        reports = found.failed + await scheduled_cycle(
             self._ctx,
             self._state,
             credentials,
@@ -269,12 +285,13 @@ class Pipeline:
         return reports
 
     async def credentials(self) -> list[Credential]:
-        return credentials_from_settings(self.settings)
+        """Every usable credential; the stored ones that do not decrypt are left out."""
+        return (await self.load_credentials()).usable
 
     async def run_forever(self, stop: asyncio.Event, requests: RunRequests | None = None) -> None:
-        await fetcher.run_fetch_loop(
-            self._ctx, self._state, self.credentials, self.settings, stop, requests
-        )
+        # Stored credentials are read again every cycle; a failing one is logged each time.
+        source = credential_source(self.load_credentials)
+        await fetcher.run_fetch_loop(self._ctx, self._state, source, self.settings, stop, requests)
 
 
 async def run_up(

@@ -10,6 +10,7 @@ its own `wire`, the same function the one-process mode calls.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Awaitable
 from typing import Literal
 
 import usage_fetcher.app as fetcher
@@ -17,10 +18,11 @@ import usage_normalizer.app as normalizer
 import usage_writer.app as writer
 from usage_common import ConfigError, Settings
 from usage_fetcher import (
-    Credential,
     FetchState,
+    LoadedCredentials,
     RunRequests,
-    credentials_from_settings,
+    all_credentials,
+    credential_source,
     trigger_routes,
 )
 from usage_transport import (
@@ -37,6 +39,11 @@ __all__ = ["ServiceName", "run_service"]
 
 ServiceName = Literal["fetcher", "normalizer", "writer"]
 
+NO_FETCHER_CREDENTIALS = (
+    "no provider credentials: set USAGE_ANTHROPIC_ADMIN_KEY and/or USAGE_OPENAI_ADMIN_KEY,"
+    " or store one with `usage-pipeline credentials add`"
+)
+
 
 def _refuse_incomplete(name: ServiceName, settings: Settings) -> None:
     """Everything a service needs is checked before anything is started."""
@@ -44,14 +51,20 @@ def _refuse_incomplete(name: ServiceName, settings: Settings) -> None:
         raise ConfigError("USAGE_KAFKA_BOOTSTRAP_SERVERS must be set to run a single service")
     if name in ("writer", "fetcher") and not settings.database_url:
         raise ConfigError(f"USAGE_DATABASE_URL must be set to run the {name} service")
-    if name == "fetcher" and not credentials_from_settings(settings):
-        raise ConfigError(
-            "no provider credentials: set USAGE_ANTHROPIC_ADMIN_KEY and/or USAGE_OPENAI_ADMIN_KEY"
-        )
 
 
 async def run_service(name: ServiceName, settings: Settings) -> None:
     _refuse_incomplete(name, settings)
+    if name == "fetcher":
+        # The environment's keys and the stored ones, read again every cycle; refuse only
+        # when there are none at all.
+        def load() -> Awaitable[LoadedCredentials]:
+            return all_credentials(settings, settings.database_url)
+
+        source = credential_source(load)
+        found = await load()
+        if not found.usable and not found.failed:
+            raise ConfigError(NO_FETCHER_CREDENTIALS)
     stop = stop_on_signals()
     transport = KafkaTransport(settings)
     checks: dict[str, ReadinessCheck] = {"kafka": transport.ping}
@@ -83,10 +96,6 @@ async def run_service(name: ServiceName, settings: Settings) -> None:
             client = fetcher.make_http_client(settings)
             stack.push_async_callback(client.aclose)
             ctx = fetcher.wire(transport, settings, client)
-
-            async def credentials() -> list[Credential]:
-                return credentials_from_settings(settings)
-
-            await fetcher.run_fetch_loop(ctx, state, credentials, settings, stop, requests)
+            await fetcher.run_fetch_loop(ctx, state, source, settings, stop, requests)
         else:
             await stop.wait()

@@ -16,7 +16,8 @@ __all__ = ["NO_CREDENTIALS", "serve_simulator", "with_simulator"]
 
 NO_CREDENTIALS = (
     "no provider credentials configured: set USAGE_ANTHROPIC_ADMIN_KEY and/or"
-    " USAGE_OPENAI_ADMIN_KEY, or pass --simulate to use the built-in provider simulator"
+    " USAGE_OPENAI_ADMIN_KEY, store one with `usage-pipeline credentials add`, or pass"
+    " --simulate to use the built-in provider simulator"
 )
 
 

@@ -48,8 +48,9 @@ class RunTally:
         out = []
         for r in self.fetched:
             status = f"error: {r.error}" if r.error else "ok"
+            who = f"  [{r.credential_id}]" if r.credential_id else ""
             out.append(
-                f"fetched     {r.provider:<10} {r.endpoint:<12} {r.pages:>4} page(s)  {status}"
+                f"fetched     {r.provider:<10} {r.endpoint:<12} {r.pages:>4} page(s)  {status}{who}"
             )
         for provider in sorted(set(self.events) | set(self.dead_letters)):
             out.append(

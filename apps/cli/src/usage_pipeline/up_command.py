@@ -46,9 +46,9 @@ def up(
     """Run fetcher, normalizer and writer in one process.
 
     Without --simulate a provider key must be configured (USAGE_ANTHROPIC_ADMIN_KEY,
-    USAGE_OPENAI_ADMIN_KEY). --dry-run (with --once) writes nothing and always runs
-    in-process, even when USAGE_KAFKA_BOOTSTRAP_SERVERS is set. Exit 0 done; 1 a fetch
-    failed or a page was dead-lettered; 2 bad options or configuration."""
+    USAGE_OPENAI_ADMIN_KEY, or `credentials add`). --dry-run (with --once) writes nothing
+    and always runs in-process, even when USAGE_KAFKA_BOOTSTRAP_SERVERS is set. Exit 0 done;
+    1 a fetch failed or a page was dead-lettered; 2 bad options or configuration."""
     setup_logging(verbose)
     settings = load_settings()
     start, end = instant(since, "--since"), instant(until, "--until")

@@ -79,6 +79,15 @@ class Settings(BaseSettings):
     ops_host: str = "0.0.0.0"
     ops_port: int = Field(default=8000, ge=0, le=65535)
 
+    # Master keys of the credential store (the fetcher decrypts with them; see
+    # usage_fetcher.vault). Base64 of 32 bytes, from the variable or a mounted file.
+    master_key: SecretStr | None = None
+    master_key_file: Path | None = None
+    master_keys_previous: SecretStr | None = Field(
+        default=None, description="comma-separated old master keys that may only decrypt"
+    )
+    master_keys_previous_file: Path | None = None
+
     # Scheduling: which providers, how fast, how far back each endpoint is re-read.
     anthropic_enabled: bool = True
     openai_enabled: bool = True

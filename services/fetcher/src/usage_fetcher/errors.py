@@ -1,15 +1,27 @@
-"""Fetcher errors. Messages name the provider and status, never a key or a header.
+"""Fetcher errors. Messages name the provider, status or credential, never a key or a header.
 
 FetchError (InfrastructureError)
 ├── ProviderUnavailableError   retries exhausted on 429/5xx/timeouts; try next cycle
 └── ProviderRejectedError      4xx other than 429: auth or parameters; fix config
+CredentialError (UsagePipelineError, TerminalError)
+├── CredentialUnreadableError  wrong master key, unknown key id or tampered ciphertext:
+│                              that credential stops, the others go on
+└── CredentialInputError (ConfigError)  a bad add/remove: duplicate or unknown name,
+                               a key that does not look like the provider's admin key
 """
 
 from __future__ import annotations
 
-from usage_common import InfrastructureError, TerminalError
+from usage_common import ConfigError, InfrastructureError, TerminalError, UsagePipelineError
 
-__all__ = ["FetchError", "ProviderRejectedError", "ProviderUnavailableError"]
+__all__ = [
+    "CredentialError",
+    "CredentialInputError",
+    "CredentialUnreadableError",
+    "FetchError",
+    "ProviderRejectedError",
+    "ProviderUnavailableError",
+]
 
 
 class FetchError(InfrastructureError):
@@ -29,3 +41,19 @@ class ProviderRejectedError(FetchError, TerminalError):
     def __init__(self, provider: str, endpoint: str, status: int, detail: str) -> None:
         super().__init__(provider, endpoint, f"HTTP {status}: {detail}")
         self.status = status
+
+
+class CredentialError(UsagePipelineError, TerminalError):
+    """About one stored credential; `name` says which."""
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(message)
+        self.name = name
+
+
+class CredentialUnreadableError(CredentialError):
+    """The ciphertext does not decrypt with any configured master key."""
+
+
+class CredentialInputError(CredentialError, ConfigError):
+    """The command asked for something the store refuses; fix the command."""

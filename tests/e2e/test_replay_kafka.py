@@ -119,8 +119,16 @@ async def test_topics_are_created_with_unlimited_raw_retention_and_drift_is_repo
     await ensure_topic_specs(kafka_bootstrap, [TopicSpec(settings.topic_events, 1)])
     report = await ensure_topic_specs(kafka_bootstrap, pipeline_topics(settings))
     assert report.created == [settings.topic_raw, settings.topic_dlq]
-    assert report.differences == [f"{settings.topic_events}: partitions 1, configured 3"]
-    assert (await _configs(kafka_bootstrap, settings.topic_raw))["retention.ms"] == "-1"
+    assert f"{settings.topic_events}: partitions 1, configured 3" in report.differences
+    # The hand-made topic also takes only the broker's default record size.
+    assert [d for d in report.differences if "max.message.bytes" in d] == [
+        d for d in report.differences if d.startswith(f"{settings.topic_events}: max.message")
+    ]
+    assert len(report.differences) == 2
+    raw = await _configs(kafka_bootstrap, settings.topic_raw)
+    assert raw["retention.ms"] == "-1"
+    # Set together with the fetcher's page limit, so a page it publishes always fits.
+    assert int(raw["max.message.bytes"]) > settings.kafka_max_message_bytes
     assert (await _configs(kafka_bootstrap, settings.topic_dlq))["retention.ms"] == "-1"
 
     shorter = settings.model_copy(update={"raw_retention_ms": 86_400_000})

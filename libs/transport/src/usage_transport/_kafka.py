@@ -15,7 +15,7 @@ from faststream.kafka.annotations import KafkaMessage
 from usage_common import InfrastructureError, Settings
 
 from ._base import Message, Subscription
-from ._kafka_topics import TopicSpec, ensure_topic_specs, pipeline_topics
+from ._kafka_topics import TopicSpec, ensure_topic_specs, pipeline_topics, topic_message_bytes
 from ._redelivery import AckAfterWork
 
 __all__ = ["KafkaPublisher", "KafkaTransport", "LagReader", "ensure_topics", "make_broker"]
@@ -25,12 +25,15 @@ def make_broker(settings: Settings) -> KafkaBroker:
     if not settings.kafka_bootstrap_servers:
         raise InfrastructureError("USAGE_KAFKA_BOOTSTRAP_SERVERS is not set")
     # Idempotent producer: a retried send after a timeout does not duplicate a record.
+    # gzip needs no extra library; the request size is the largest topic limit.
     return KafkaBroker(
         settings.kafka_bootstrap_servers,
         enable_idempotence=True,
         linger_ms=5,
         graceful_timeout=15.0,
         logger=None,
+        compression_type="gzip",
+        max_request_size=max(topic_message_bytes(settings).values()),
     )
 
 

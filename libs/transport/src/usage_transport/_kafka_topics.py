@@ -1,5 +1,8 @@
 """The pipeline's topics and their configuration: create what is missing, report drift.
 
+Every topic takes the largest record the pipeline may publish to it (`topic_message_bytes`);
+the producer compresses with gzip, so raw JSON pages take a fraction of that on disk.
+
 Raw pages are the archive replay reads on Kafka, so the raw topic keeps them forever by
 default (`retention.ms=-1`, `USAGE_RAW_RETENTION_MS` to change it); the DLQ too, because a
 dead letter that expires before anyone reads it is data dropped silently. Events are
@@ -22,7 +25,28 @@ from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
 from usage_common import InfrastructureError, Settings
 
-__all__ = ["TopicReport", "TopicSpec", "ensure_topic_specs", "pipeline_topics"]
+__all__ = [
+    "TopicReport",
+    "TopicSpec",
+    "ensure_topic_specs",
+    "pipeline_topics",
+    "topic_message_bytes",
+]
+
+# Room for the record batch around the largest page (headers, key, batch framing).
+_ENVELOPE_BYTES = 64 * 1024
+
+
+def topic_message_bytes(settings: Settings) -> dict[str, int]:
+    """The largest record each topic takes, set together with the fetcher's page limit
+    (`USAGE_KAFKA_MAX_MESSAGE_BYTES`) and the producer's request size, so a page the fetcher
+    publishes is never refused. A dead letter carries its page in base64 (4/3 the size)."""
+    page = settings.kafka_max_message_bytes + _ENVELOPE_BYTES
+    return {
+        settings.topic_raw: page,
+        settings.topic_events: page,
+        settings.topic_dlq: 2 * page,
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,10 +66,17 @@ class TopicReport:
 
 def pipeline_topics(settings: Settings) -> list[TopicSpec]:
     n = settings.topic_partitions
+    size = {
+        name: {"max.message.bytes": str(b)} for name, b in topic_message_bytes(settings).items()
+    }
     return [
-        TopicSpec(settings.topic_raw, n, {"retention.ms": str(settings.raw_retention_ms)}),
-        TopicSpec(settings.topic_events, n),
-        TopicSpec(settings.topic_dlq, n, {"retention.ms": "-1"}),
+        TopicSpec(
+            settings.topic_raw,
+            n,
+            {"retention.ms": str(settings.raw_retention_ms), **size[settings.topic_raw]},
+        ),
+        TopicSpec(settings.topic_events, n, size[settings.topic_events]),
+        TopicSpec(settings.topic_dlq, n, {"retention.ms": "-1", **size[settings.topic_dlq]}),
     ]
 
 

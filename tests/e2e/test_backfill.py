@@ -70,11 +70,23 @@ async def stored(url: str) -> tuple[dict[str, dict[str, Any]], dict[str, Decimal
     return usage, {r["provider"]: r["usd"] for r in money}
 
 
+@pytest.mark.parametrize("mode", ["one_process", pytest.param("kafka", marks=pytest.mark.kafka)])
 async def test_a_killed_backfill_continues_and_stores_exactly_what_was_served(
-    database_url: str,
+    database_url: str, mode: str, request: pytest.FixtureRequest, unique_suffix: str
 ) -> None:
     sim_port = free_port()
     env = env_for(database_url, sim_port)
+    if mode == "kafka":
+        # Raw pages are durable once the broker has them; the rerun's normalizer and
+        # writer groups pick up from their committed offsets.
+        env |= {
+            "USAGE_KAFKA_BOOTSTRAP_SERVERS": request.getfixturevalue("kafka_bootstrap"),
+            "USAGE_TOPIC_RAW": f"raw-{unique_suffix}",
+            "USAGE_TOPIC_EVENTS": f"events-{unique_suffix}",
+            "USAGE_TOPIC_DLQ": f"dlq-{unique_suffix}",
+            "USAGE_KAFKA_GROUP_PREFIX": f"bf-{unique_suffix}",
+            "USAGE_WRITER_BATCH_TIMEOUT_MS": "100",
+        }
     command = [sys.executable, "-m", "usage_pipeline"]
     simulator = await asyncio.create_subprocess_exec(
         *command, "simulate", "--port", str(sim_port), env=env,

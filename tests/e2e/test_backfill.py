@@ -4,12 +4,14 @@ it stores exactly what the simulator served and repeats no completed request."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import signal
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -31,6 +33,31 @@ pytestmark = pytest.mark.postgres
 SINCE = datetime(2025, 10, 1, tzinfo=UTC)
 UNTIL = datetime(2025, 10, 15, tzinfo=UTC)
 WINDOW = ["--since", "2025-10-01", "--until", "2025-10-15"]
+COMMAND = [sys.executable, "-m", "usage_pipeline"]
+
+
+@contextlib.asynccontextmanager
+async def simulator(env: dict[str, str], port: int) -> AsyncIterator[httpx.AsyncClient]:
+    """`usage-pipeline simulate` as its own process (a killed backfill must not take it
+    along); yields a client of its control endpoints once it answers."""
+    process = await asyncio.create_subprocess_exec(
+        *COMMAND, "simulate", "--port", str(port), env=env,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=5) as sim:
+
+            async def answers() -> bool:
+                try:
+                    return (await sim.get("/_sim/health")).status_code == 200
+                except httpx.TransportError:
+                    return False
+
+            await wait_for(answers, 30, message="the simulator never answered")
+            yield sim
+    finally:
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.wait(), 30)
 
 
 def env_for(database_url: str, sim_port: int) -> dict[str, str]:
@@ -87,47 +114,30 @@ async def test_a_killed_backfill_continues_and_stores_exactly_what_was_served(
             "USAGE_KAFKA_GROUP_PREFIX": f"bf-{unique_suffix}",
             "USAGE_WRITER_BATCH_TIMEOUT_MS": "100",
         }
-    command = [sys.executable, "-m", "usage_pipeline"]
-    simulator = await asyncio.create_subprocess_exec(
-        *command, "simulate", "--port", str(sim_port), env=env,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{sim_port}", timeout=5) as sim:
+    async with simulator(env, sim_port) as sim:
+        first = await asyncio.create_subprocess_exec(
+            *COMMAND, "backfill", *WINDOW, env=env,
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
 
-            async def simulator_up() -> bool:
-                try:
-                    return (await sim.get("/_sim/health")).status_code == 200
-                except httpx.TransportError:
-                    return False
+        async def some_chunks_done() -> bool:
+            return await done_chunks(database_url) >= 8
 
-            await wait_for(simulator_up, 30, message="the simulator never answered")
-            first = await asyncio.create_subprocess_exec(
-                *command, "backfill", *WINDOW, env=env,
-                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-            )  # fmt: skip
+        await wait_for(some_chunks_done, 120, message="the backfill completed no chunk")
+        first.send_signal(signal.SIGKILL)
+        await first.wait()
+        killed_after = await done_chunks(database_url)
 
-            async def some_chunks_done() -> bool:
-                return await done_chunks(database_url) >= 8
-
-            await wait_for(some_chunks_done, 120, message="the backfill completed no chunk")
-            first.send_signal(signal.SIGKILL)
-            await first.wait()
-            killed_after = await done_chunks(database_url)
-
-            second = await asyncio.to_thread(
-                subprocess.run, [*command, "backfill", *WINDOW], env=env,
-                capture_output=True, text=True, timeout=300, check=False,
-            )  # fmt: skip
-            assert second.returncode == 0, second.stderr[-2000:]
-            total = int(re.findall(r"\] \d+/(\d+) chunks", second.stderr)[-1])
-            assert killed_after < total  # the kill did land mid-way
-            assert f"{total}/{total} chunks" in second.stderr
-            assert f"({killed_after} done before)" in second.stderr
-            answered = (await sim.get("/_sim/requests")).json()["answered"]
-    finally:
-        simulator.send_signal(signal.SIGTERM)
-        await asyncio.wait_for(simulator.wait(), 30)
+        second = await asyncio.to_thread(
+            subprocess.run, [*COMMAND, "backfill", *WINDOW], env=env,
+            capture_output=True, text=True, timeout=300, check=False,
+        )  # fmt: skip
+        assert second.returncode == 0, second.stderr[-2000:]
+        total = int(re.findall(r"\] \d+/(\d+) chunks", second.stderr)[-1])
+        assert killed_after < total  # the kill did land mid-way
+        assert f"{total}/{total} chunks" in second.stderr
+        assert f"({killed_after} done before)" in second.stderr
+        answered = (await sim.get("/_sim/requests")).json()["answered"]
 
     usage, money = await stored(database_url)
     assert usage == {p: canonical_totals(p, SINCE, UNTIL) for p in ("anthropic", "openai")}
@@ -149,30 +159,13 @@ async def test_a_dry_run_backfill_writes_nothing_and_says_what_it_would_insert(
     before = await everything(database_url)
     sim_port = free_port()
     env = env_for(database_url, sim_port)
-    command = [sys.executable, "-m", "usage_pipeline"]
-    simulator = await asyncio.create_subprocess_exec(
-        *command, "simulate", "--port", str(sim_port), env=env,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{sim_port}", timeout=5) as sim:
-
-            async def simulator_up() -> bool:
-                try:
-                    return (await sim.get("/_sim/health")).status_code == 200
-                except httpx.TransportError:
-                    return False
-
-            await wait_for(simulator_up, 30, message="the simulator never answered")
-            dry = await asyncio.to_thread(
-                subprocess.run,
-                [*command, "backfill", "--since", "2025-10-01", "--until", "2025-10-03",
-                 "--provider", "openai", "--dry-run"],
-                env=env, capture_output=True, text=True, timeout=300, check=False,
-            )  # fmt: skip
-    finally:
-        simulator.send_signal(signal.SIGTERM)
-        await asyncio.wait_for(simulator.wait(), 30)
+    async with simulator(env, sim_port):
+        dry = await asyncio.to_thread(
+            subprocess.run,
+            [*COMMAND, "backfill", "--since", "2025-10-01", "--until", "2025-10-03",
+             "--provider", "openai", "--dry-run"],
+            env=env, capture_output=True, text=True, timeout=300, check=False,
+        )  # fmt: skip
     assert dry.returncode == 0, dry.stderr[-2000:]
     assert re.search(r"would insert", dry.stdout), dry.stdout
     assert await everything(database_url) == before

@@ -80,44 +80,38 @@ async def run_job(
     run_id: str,
     trigger: str,
 ) -> EndpointReport:
+    width = spec.width_for(width)
+    run = RunStart(
+        run_id,
+        trigger,
+        credential.credential_id,
+        credential.organization_id,
+        api.provider,
+        spec.endpoint,
+        width,
+        since,
+        until,
+        ctx.clock(),
+    )
+    report = EndpointReport(api.provider, spec.endpoint, credential_id=credential.credential_id)
     async with state.lease(credential.credential_id, spec.endpoint) as held:
+        row_id = await state.start_run(run)
         if not held:
-            report = EndpointReport(
-                api.provider, spec.endpoint, credential_id=credential.credential_id, skipped=True
-            )
-            await _record(
-                ctx, state, api, spec, credential, since, until, width, run_id, trigger, report
-            )
+            report.skipped = True
+            await state.finish_run(row_id, report, "skipped", ctx.clock())
+            INGESTION_RUNS.labels(api.provider, spec.endpoint, "skipped").inc()
             return report
         started = time.perf_counter()
-        row_id = await state.start_run(
-            RunStart(
-                run_id,
-                trigger,
-                credential.credential_id,
-                credential.organization_id,
-                api.provider,
-                spec.endpoint,
-                spec.width_for(width),
-                since,
-                until,
-                ctx.clock(),
-            )
-        )
         try:
             report = await fetch_endpoint(ctx, api, spec, credential, since, until, width, run_id)
         except FetchError as exc:
             # The provider failed: this job's error; the cycle goes on with the others.
             log.warning("fetch failed: %s", exc)
-            report = EndpointReport(
-                api.provider, spec.endpoint, credential_id=credential.credential_id, error=str(exc)
-            )
+            report.error = str(exc)
         except Exception as exc:
             # Kafka or PostgreSQL failed: recorded, then raised to the caller.
-            failed = EndpointReport(
-                api.provider, spec.endpoint, credential_id=credential.credential_id, error=str(exc)
-            )
-            await state.finish_run(row_id, failed, "error", ctx.clock())
+            report.error = str(exc)
+            await state.finish_run(row_id, report, "error", ctx.clock())
             raise
         outcome = "ok" if report.error is None else "error"
         await state.finish_run(row_id, report, outcome, ctx.clock())
@@ -127,46 +121,10 @@ async def run_job(
         )
         if report.error is None:
             await state.advance_watermark(
-                credential.credential_id,
-                api.provider,
-                spec.endpoint,
-                spec.width_for(width),
-                since,
-                until,
+                credential.credential_id, api.provider, spec.endpoint, width, since, until
             )
             WATERMARK.labels(api.provider, spec.endpoint).set(until.timestamp())
         return report
-
-
-async def _record(
-    ctx: FetchContext,
-    state: FetchState,
-    api: ProviderApi,
-    spec: EndpointSpec,
-    credential: Credential,
-    since: datetime,
-    until: datetime,
-    width: BucketWidth,
-    run_id: str,
-    trigger: str,
-    report: EndpointReport,
-) -> None:
-    row_id = await state.start_run(
-        RunStart(
-            run_id,
-            trigger,
-            credential.credential_id,
-            credential.organization_id,
-            api.provider,
-            spec.endpoint,
-            spec.width_for(width),
-            since,
-            until,
-            ctx.clock(),
-        )
-    )
-    await state.finish_run(row_id, report, "skipped", ctx.clock())
-    INGESTION_RUNS.labels(api.provider, spec.endpoint, "skipped").inc()
 
 
 async def scheduled_cycle(

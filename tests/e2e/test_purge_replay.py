@@ -1,15 +1,18 @@
 """Purge, then replay the raw pages of the same range: the report and every stored row are
 back exactly as they were, without calling the provider again. The one-process CLI, raw
-pages in PostgreSQL; on Kafka, replay publishes events for a running writer service, and
-tests/e2e/test_replay_kafka.py restores the rows that way."""
+pages in PostgreSQL; and on Kafka, where replay reads the raw topic and publishes events that
+a running `service writer` process applies."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import os
+import signal
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 
 import pytest
 
@@ -34,7 +37,32 @@ def report(env: dict[str, str]) -> object:
     return json.loads(out.stdout)
 
 
-def purge_then_replay_restores(env: dict[str, str], url: str) -> None:
+@contextmanager
+def no_service(_env: dict[str, str]) -> Iterator[None]:
+    yield
+
+
+@contextmanager
+def writer_service(env: dict[str, str]) -> Iterator[None]:
+    """The writer as its own process, as Kubernetes runs it: replay on Kafka only publishes."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "usage_pipeline", "service", "writer"],
+        env=env | {"USAGE_OPS_PORT": "0"}, stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        yield
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, errors = proc.communicate(timeout=60)
+        assert proc.returncode == 0, errors[-2000:]
+
+
+def purge_then_replay_restores(
+    env: dict[str, str],
+    url: str,
+    service: Callable[[dict[str, str]], AbstractContextManager[None]] = no_service,
+) -> None:
     fetched = run(env, "up", "--simulate", "--once", *WINDOW)
     assert fetched.returncode == 0, fetched.stderr[-2000:]
     before, rows_before = report(env), asyncio.run(contents(url))
@@ -45,7 +73,8 @@ def purge_then_replay_restores(env: dict[str, str], url: str) -> None:
         assert purged.returncode == 0, purged.stderr
     assert report(env) == []
 
-    replayed = run(env, "replay", *WINDOW, "--wait")
+    with service(env):
+        replayed = run(env, "replay", *WINDOW, "--wait")
     assert replayed.returncode == 0, replayed.stderr[-2000:]
     assert report(env) == before
     assert asyncio.run(contents(url)) == rows_before
@@ -54,3 +83,19 @@ def purge_then_replay_restores(env: dict[str, str], url: str) -> None:
 def test_in_the_one_process_mode(database_url: str) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("USAGE_")}
     purge_then_replay_restores(env | {"USAGE_DATABASE_URL": database_url}, database_url)
+
+
+@pytest.mark.kafka
+def test_on_kafka_with_the_writer_as_a_service(
+    database_url: str, kafka_bootstrap: str, unique_suffix: str
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("USAGE_")} | {
+        "USAGE_DATABASE_URL": database_url,
+        "USAGE_KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "USAGE_TOPIC_RAW": f"raw-{unique_suffix}",
+        "USAGE_TOPIC_EVENTS": f"events-{unique_suffix}",
+        "USAGE_TOPIC_DLQ": f"dlq-{unique_suffix}",
+        "USAGE_KAFKA_GROUP_PREFIX": f"purge-{unique_suffix}",
+        "USAGE_WRITER_BATCH_TIMEOUT_MS": "100",
+    }
+    purge_then_replay_restores(env, database_url, writer_service)

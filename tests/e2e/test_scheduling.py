@@ -12,7 +12,14 @@ import pytest
 from pydantic import SecretStr
 
 from usage_common import Settings
-from usage_fetcher import Credential, FetchContext, FetchState, RunRequests, scheduled_cycle
+from usage_fetcher import (
+    Credential,
+    FetchContext,
+    FetchState,
+    LoadedCredentials,
+    RunRequests,
+    scheduled_cycle,
+)
 from usage_fetcher.app import run_fetch_loop
 from usage_schema import apply_migrations
 from usage_simulator import SimulatorConfig, SimulatorServer
@@ -134,8 +141,8 @@ async def test_a_triggered_run_is_fetched_at_once_by_the_polling_loop(state: Fet
             client=client, publisher=ListPublisher(), raw_topic="raw", clock=Clock(NOW)
         )
 
-        async def credentials() -> list[Credential]:
-            return [cred]
+        async def credentials() -> LoadedCredentials:
+            return LoadedCredentials([cred], [])
 
         loop = asyncio.create_task(
             run_fetch_loop(ctx, state, credentials, settings, stop, requests)

@@ -3,11 +3,15 @@ through the `credentials` command: the key goes in on stdin and never comes out.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import os
+import signal
 import subprocess
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -17,6 +21,7 @@ from usage_fetcher import CredentialStore, Keyring, NewCredential
 from usage_pipeline import Pipeline
 from usage_schema import apply_migrations
 from usage_simulator import SimulatorConfig, SimulatorServer, expected_row_count
+from usage_testing import wait_for
 
 pytestmark = pytest.mark.postgres
 
@@ -57,9 +62,20 @@ def assert_no_key_bytes(text: str, key: str) -> None:
         assert key[i : i + 8] not in text, f"key characters {i}..{i + 8} found"
 
 
+@pytest.mark.parametrize("mode", ["one_process", pytest.param("kafka", marks=pytest.mark.kafka)])
 async def test_two_organizations_ingest_side_by_side_and_a_bad_one_fails_alone(
-    database_url: str,
+    database_url: str, mode: str, request: pytest.FixtureRequest
 ) -> None:
+    on_kafka: dict[str, Any] = {}
+    if mode == "kafka":
+        suffix = request.getfixturevalue("unique_suffix")
+        on_kafka = {
+            "kafka_bootstrap_servers": request.getfixturevalue("kafka_bootstrap"),
+            "topic_raw": f"raw-{suffix}",
+            "topic_events": f"events-{suffix}",
+            "topic_dlq": f"dlq-{suffix}",
+            "kafka_group_prefix": f"creds-{suffix}",
+        }
     master, stranger = os.urandom(32), os.urandom(32)
     await apply_migrations(database_url)
     async with (
@@ -81,6 +97,7 @@ async def test_two_organizations_ingest_side_by_side_and_a_bad_one_fails_alone(
             master_key=b64(master),
             anthropic_endpoints="messages",
             writer_batch_timeout_ms=100,
+            **on_kafka,
         )
         lines: list[str] = []
         async with Pipeline(settings, say=lines.append) as pipeline:
@@ -188,3 +205,126 @@ async def test_the_credentials_command_takes_the_key_on_stdin_and_never_shows_it
 
     assert_no_key_bytes("\n".join(outputs), key)
     assert_no_key_bytes(await dump(database_url), key)
+
+
+@pytest.mark.kafka
+async def test_the_fetcher_service_polls_stored_credentials_only_and_records_the_bad_one(
+    database_url: str, kafka_bootstrap: str, unique_suffix: str, tmp_path: Path
+) -> None:
+    """As Kubernetes runs it: no *_ADMIN_KEY, the master key in a mounted file, the fetcher
+    as its own process on Kafka; the normalizer and writer consume beside it."""
+    master = os.urandom(32)
+    key_file = tmp_path / "master-key"
+    key_file.write_text(b64(master) + "\n")
+    await apply_migrations(database_url)
+    settings = Settings(
+        database_url=database_url,
+        kafka_bootstrap_servers=kafka_bootstrap,
+        topic_raw=f"raw-{unique_suffix}",
+        topic_events=f"events-{unique_suffix}",
+        topic_dlq=f"dlq-{unique_suffix}",
+        kafka_group_prefix=f"svc-{unique_suffix}",
+        writer_batch_timeout_ms=100,
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("USAGE_")} | {
+        "USAGE_DATABASE_URL": database_url,
+        "USAGE_KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "USAGE_TOPIC_RAW": settings.topic_raw,
+        "USAGE_TOPIC_EVENTS": settings.topic_events,
+        "USAGE_TOPIC_DLQ": settings.topic_dlq,
+        "USAGE_KAFKA_GROUP_PREFIX": settings.kafka_group_prefix,
+        "USAGE_MASTER_KEY_FILE": str(key_file),
+        "USAGE_ANTHROPIC_ENDPOINTS": "messages",
+        "USAGE_OPENAI_ENABLED": "false",
+        "USAGE_LOOKBACK_HOURS": "24",
+        "USAGE_POLL_INTERVAL_SECONDS": "3600",
+        "USAGE_OPS_PORT": "0",
+    }
+    async with (
+        SimulatorServer(SimulatorConfig(seed=SEEDS["eu"], anthropic_admin_key=KEYS["eu"])) as eu,
+        SimulatorServer(SimulatorConfig(seed=SEEDS["us"], anthropic_admin_key=KEYS["us"])) as us,
+    ):
+        async with CredentialStore.open(database_url) as store:
+            for org, sim in (("eu", eu), ("us", us)):
+                new = NewCredential(
+                    "anthropic", f"acme-{org}", f"org-{org}", sim.anthropic_base_url, KEYS[org]
+                )
+                await store.add(Keyring(master), new)
+            tampered = NewCredential("anthropic", "tampered", "org-t", us.anthropic_base_url,
+                                     "sk-ant-admin01-TAMPEREDkey-9a8b")  # fmt: skip
+            await store.add(Keyring(master), tampered)
+        await execute(
+            database_url,
+            "UPDATE provider_credentials SET organization_id = 'org-moved' WHERE name = 'tampered'",
+        )
+
+        async with Pipeline(settings, fetch=False, say=lambda _: None):
+            fetcher = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "usage_pipeline", "service", "fetcher",
+                env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+            )  # fmt: skip
+            try:
+                await wait_for(
+                    lambda: first_cycle_recorded(database_url),
+                    90,
+                    message="the fetcher service never finished a cycle",
+                )
+                await wait_for(
+                    lambda: both_organizations_written(database_url),
+                    60,
+                    message="the stored credentials' rows never reached PostgreSQL",
+                )
+            finally:
+                fetcher.send_signal(signal.SIGTERM)
+                code = await asyncio.wait_for(fetcher.wait(), 60)
+    assert fetcher.stderr is not None
+    errors = (await fetcher.stderr.read()).decode()
+    assert code == 0, errors[-2000:]
+    assert "'tampered'" in errors
+
+    conn = await asyncpg.connect(database_url)
+    try:
+        runs = await conn.fetch(
+            "SELECT credential_id, organization_id, endpoint, outcome, error FROM ingestion_runs"
+            " ORDER BY credential_id"
+        )
+    finally:
+        await conn.close()
+    assert [(r["credential_id"], r["endpoint"], r["outcome"]) for r in runs] == [
+        ("acme-eu", "messages", "ok"),
+        ("acme-us", "messages", "ok"),
+        ("tampered", "*", "error"),
+    ]
+    assert runs[2]["organization_id"] == "org-moved" and "'tampered'" in runs[2]["error"]
+    text = await dump(database_url) + errors
+    for key in (*KEYS.values(), "sk-ant-admin01-TAMPEREDkey-9a8b"):
+        assert_no_key_bytes(text, key)
+
+
+async def execute(url: str, sql: str) -> None:
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+async def first_cycle_recorded(url: str) -> bool:
+    conn = await asyncpg.connect(url)
+    try:
+        return bool(
+            await conn.fetchval(
+                "SELECT count(*) = 3 AND bool_and(outcome <> 'running') FROM ingestion_runs"
+            )
+        )
+    finally:
+        await conn.close()
+
+
+async def both_organizations_written(url: str) -> bool:
+    conn = await asyncpg.connect(url)
+    try:
+        orgs = await conn.fetch("SELECT DISTINCT organization_id FROM usage_events")
+    finally:
+        await conn.close()
+    return {r["organization_id"] for r in orgs} == {"org-eu", "org-us"}

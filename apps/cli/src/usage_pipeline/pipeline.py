@@ -207,7 +207,7 @@ class Pipeline:
             f"fetching [{since:%Y-%m-%dT%H:%M:%SZ}, {until:%Y-%m-%dT%H:%M:%SZ})"
             f" in {self.settings.bucket_width} buckets for {providers}"
         )
-        reports = found.failed + await scheduled_cycle(
+        reports = await scheduled_cycle(
             self._ctx,
             self._state,
             credentials,
@@ -215,6 +215,7 @@ class Pipeline:
             endpoints_from_settings(self.settings),
             trigger="once",
             window=(since, until),
+            unusable=found.failed,
         )
         self.tally.fetched.extend(reports)
         self.say(f"fetched {sum(r.pages for r in reports)} page(s); draining the pipeline")

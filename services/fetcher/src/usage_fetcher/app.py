@@ -19,7 +19,8 @@ from usage_common import RawPage, Settings, utc_now
 from usage_transport import Publisher
 
 from .budget import budgets_from_settings
-from .credentials import Credential, endpoints_from_settings, filters_from_settings
+from .credential_store import LoadedCredentials
+from .credentials import endpoints_from_settings, filters_from_settings
 from .fetch import EndpointReport, FetchContext
 from .retry import RetryPolicy
 from .schedule import scheduled_cycle
@@ -61,8 +62,9 @@ def wire(
     )
 
 
-CredentialSource = Callable[[], Awaitable[list[Credential]]]
-"""Read again every cycle, so a credential added or removed is seen without a restart."""
+CredentialSource = Callable[[], Awaitable[LoadedCredentials]]
+"""Read again every cycle, so a credential added or removed is seen without a restart; one
+that cannot be decrypted is recorded as a failed run of that credential every cycle."""
 
 
 async def run_fetch_loop(
@@ -80,21 +82,26 @@ async def run_fetch_loop(
     pending: TriggeredRun | None = None
     while not stop.is_set():
         if pending is None:
-            reports = await scheduled_cycle(ctx, state, await credentials(), settings, endpoints)
+            found = await credentials()
+            reports = await scheduled_cycle(
+                ctx, state, found.usable, settings, endpoints, unusable=found.failed
+            )
             _log_cycle("fetch cycle", reports)
         else:
             pending.state = "running"
             window = (pending.since, pending.until) if pending.since and pending.until else None
             try:
+                found = await credentials()
                 reports = await scheduled_cycle(
                     ctx,
                     state,
-                    await credentials(),
+                    found.usable,
                     settings,
                     endpoints,
                     trigger="trigger",
                     window=window,
                     run_id=pending.run_id,
+                    unusable=found.failed,
                 )
             except Exception as exc:
                 pending.state, pending.error = "failed", f"{type(exc).__name__}: {exc}"

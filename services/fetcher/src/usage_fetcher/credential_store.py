@@ -213,15 +213,13 @@ class CredentialStore:
                     f"credential {r['name']!r}: no master key configured"
                     " (set USAGE_MASTER_KEY or USAGE_MASTER_KEY_FILE)"
                 )
-                failed.append(EndpointReport(provider, "*", credential_id=r["name"], error=error))
+                failed.append(_unusable(r, error))
                 continue
             aad = associated_data(provider, r["name"], r["organization_id"], r["base_url"])
             try:
                 secret = keyring.decrypt(r["ciphertext"], aad, name=r["name"])
             except CredentialUnreadableError as exc:
-                failed.append(
-                    EndpointReport(provider, "*", credential_id=r["name"], error=str(exc))
-                )
+                failed.append(_unusable(r, str(exc)))
                 continue
             base_url = r["base_url"] or _configured_base_url(settings, provider)
             usable.append(Credential(provider, r["name"], r["organization_id"], base_url, secret))
@@ -250,15 +248,26 @@ async def all_credentials(settings: Settings, database_url: str | None) -> Loade
     return LoadedCredentials(env + enabled_only(stored.usable, settings), failed)
 
 
+def _unusable(row: asyncpg.Record, error: str) -> EndpointReport:
+    """A stored credential that cannot be used: one failed job of every endpoint ("*")."""
+    return EndpointReport(
+        row["provider"],
+        "*",
+        credential_id=row["name"],
+        organization_id=row["organization_id"],
+        error=error,
+    )
+
+
 def credential_source(
     load: Callable[[], Awaitable[LoadedCredentials]],
-) -> Callable[[], Awaitable[list[Credential]]]:
-    """What the polling loop reads every cycle: the usable credentials of `load()`. Each
-    that fails is logged naming it; while the store cannot be read, the last set that
-    loaded is used (the first load must succeed)."""
+) -> Callable[[], Awaitable[LoadedCredentials]]:
+    """What the polling loop reads every cycle: `load()`, each failure logged naming its
+    credential; while the store cannot be read, the last set that loaded is used (the
+    first load must succeed)."""
     last: LoadedCredentials | None = None
 
-    async def usable() -> list[Credential]:
+    async def usable() -> LoadedCredentials:
         nonlocal last
         try:
             last = await load()
@@ -268,6 +277,6 @@ def credential_source(
             log.warning("cannot read stored credentials, using the last ones: %s", exc)
         for failure in last.failed:
             log.warning("credential skipped: %s", failure.error)
-        return last.usable
+        return last
 
     return usable

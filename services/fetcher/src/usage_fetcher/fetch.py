@@ -100,6 +100,7 @@ class EndpointReport:
     pages: int = 0
     error: str | None = None
     credential_id: str = ""
+    organization_id: str = ""
     records: int = 0
     """Buckets' results (or daily records) the provider returned."""
     stats: RequestStats = field(default_factory=RequestStats)

@@ -19,6 +19,7 @@ import asyncio
 import logging
 import time
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from usage_common import BucketWidth, ConfigError, Settings
@@ -93,7 +94,12 @@ async def run_job(
         until,
         ctx.clock(),
     )
-    report = EndpointReport(api.provider, spec.endpoint, credential_id=credential.credential_id)
+    report = EndpointReport(
+        api.provider,
+        spec.endpoint,
+        credential_id=credential.credential_id,
+        organization_id=credential.organization_id,
+    )
     async with state.lease(credential.credential_id, spec.endpoint) as held:
         row_id = await state.start_run(run)
         if not held:
@@ -137,14 +143,18 @@ async def scheduled_cycle(
     trigger: str = "cycle",
     window: tuple[datetime, datetime] | None = None,
     run_id: str | None = None,
+    unusable: Sequence[EndpointReport] = (),
 ) -> list[EndpointReport]:
     """One cycle over every credential x endpoint; providers in parallel, endpoints of
     one credential in turn. `window` fixes the window (`up --once`, a trigger); without
-    it, each job's window comes from its watermark."""
+    it, each job's window comes from its watermark. Each `unusable` credential (one that
+    does not decrypt) is recorded as a failed run, so `runs` and the metrics show it."""
     run_id = run_id or uuid.uuid4().hex
     width = settings.bucket_width
     refetch = refetch_from_settings(settings)
     now = ctx.clock()
+    for failure in unusable:
+        await _record_unusable(state, failure, run_id, trigger, window or (now, now), width, now)
 
     async def one(credential: Credential) -> list[EndpointReport]:
         api = api_for(credential.provider, fast_mode_beta=ctx.anthropic_fast_mode)
@@ -172,4 +182,28 @@ async def scheduled_cycle(
         return reports
 
     results = await asyncio.gather(*(one(c) for c in credentials))
-    return [r for group in results for r in group]
+    return [*unusable, *(r for group in results for r in group)]
+
+
+async def _record_unusable(
+    state: FetchState,
+    failure: EndpointReport,
+    run_id: str,
+    trigger: str,
+    window: tuple[datetime, datetime],
+    width: BucketWidth,
+    now: datetime,
+) -> None:
+    run = RunStart(
+        run_id,
+        trigger,
+        failure.credential_id,
+        failure.organization_id,
+        failure.provider,
+        failure.endpoint,
+        width,
+        *window,
+        now,
+    )
+    await state.finish_run(await state.start_run(run), failure, "error", now)
+    INGESTION_RUNS.labels(failure.provider, failure.endpoint, "error").inc()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, nullcontext
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -24,7 +25,7 @@ from usage_fetcher.app import run_fetch_loop
 from usage_schema import apply_migrations
 from usage_simulator import SimulatorConfig, SimulatorServer
 from usage_testing import wait_for
-from usage_transport import Message
+from usage_transport import KafkaTransport, Message, Publisher, TopicScan
 
 pytestmark = pytest.mark.postgres
 
@@ -56,22 +57,57 @@ async def state(database_url: str) -> AsyncIterator[FetchState]:
     await store.close()
 
 
+@asynccontextmanager
+async def kafka_publisher(settings: Settings) -> AsyncIterator[Publisher]:
+    transport = KafkaTransport(settings)
+    await transport.ensure_topics()
+    await transport.start()
+    try:
+        yield transport
+    finally:
+        await transport.stop()
+
+
+@pytest.mark.parametrize("mode", ["one_process", pytest.param("kafka", marks=pytest.mark.kafka)])
 async def test_a_restart_resumes_from_the_watermark_minus_the_trailing_window(
-    state: FetchState,
+    state: FetchState, mode: str, request: pytest.FixtureRequest
 ) -> None:
     config = SimulatorConfig()
     settings = Settings(lookback_hours=24, bucket_width="1h")
+    if mode == "kafka":
+        suffix = request.getfixturevalue("unique_suffix")
+        settings = Settings(
+            lookback_hours=24,
+            bucket_width="1h",
+            kafka_bootstrap_servers=request.getfixturevalue("kafka_bootstrap"),
+            topic_raw=f"raw-{suffix}",
+            topic_events=f"events-{suffix}",
+            topic_dlq=f"dlq-{suffix}",
+        )
     clock = Clock(NOW)
-    async with SimulatorServer(config) as sim, httpx.AsyncClient() as client:
+    published = ListPublisher()
+    async with (
+        kafka_publisher(settings) if mode == "kafka" else nullcontext(published) as publisher,
+        SimulatorServer(config) as sim,
+        httpx.AsyncClient() as client,
+    ):
         cred = Credential(
             "anthropic", "a", "org", sim.anthropic_base_url, SecretStr(config.anthropic_admin_key)
         )
-        ctx = FetchContext(client=client, publisher=ListPublisher(), raw_topic="raw", clock=clock)
+        ctx = FetchContext(
+            client=client, publisher=publisher, raw_topic=settings.topic_raw, clock=clock
+        )
         first = await scheduled_cycle(ctx, state, [cred], settings, ONLY)
         # "The process stops" for three days, then starts again with the same database.
         clock.now = NOW + timedelta(days=3)
         second = await scheduled_cycle(ctx, state, [cred], settings, ONLY)
     assert all(r.error is None for r in first + second)
+    pages = sum(r.pages for r in first + second)
+    if mode == "kafka":
+        async with TopicScan(settings.kafka_bootstrap_servers or "", settings.topic_raw) as scan:
+            assert scan.total == pages
+    else:
+        assert len(published.messages) == pages
 
     runs = {(r["endpoint"], r["started_at"]): r for r in await state.runs(10)}
     windows = {k: (r["window_start"], r["window_end"], r["outcome"]) for k, r in runs.items()}

@@ -200,3 +200,24 @@ async def test_a_triggered_run_is_fetched_at_once_by_the_polling_loop(state: Fet
 
 async def _count_runs(state: FetchState, n: int) -> bool:
     return len(await state.runs(100)) >= n
+
+
+async def test_the_request_budget_is_one_bucket_for_every_fetcher_process(
+    state: FetchState, database_url: str
+) -> None:
+    """Two fetchers (two pools: as two processes would) draw from one bucket in PostgreSQL:
+    together they get the burst at once, then one slot per 1/rate seconds, never more."""
+    other = await FetchState.connect(database_url)
+    try:
+        rate, burst = 0.1, 3  # 6 a minute: slots 10 s apart, far above any statement's time
+        waits = [
+            await (state if i % 2 else other).reserve_request("openai", rate, burst)
+            for i in range(6)
+        ]
+        assert waits[:3] == [0.0, 0.0, 0.0]
+        for k, wait in enumerate(waits[3:], start=1):
+            assert 10 * k - 2 < wait <= 10 * k, waits
+        # Another provider has its own bucket.
+        assert await other.reserve_request("anthropic", rate, burst) == 0.0
+    finally:
+        await other.close()

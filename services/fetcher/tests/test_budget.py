@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import asyncio
 
-from usage_fetcher import RequestBudget
+from usage_common import Provider
+from usage_fetcher import RequestBudget, SharedRequestBudget
 
 
 class FakeTime:
@@ -49,3 +50,20 @@ async def test_concurrent_callers_share_one_budget() -> None:
     budget = RequestBudget("openai", per_minute=120, burst=1, clock=time.clock, sleep=time.sleep)
     await asyncio.gather(*(budget.acquire() for _ in range(5)))
     assert time.slept == [0.5] * 4
+
+
+async def test_the_shared_budget_sleeps_for_the_slot_the_store_reserved() -> None:
+    time = FakeTime()
+    slots = [0.0, 0.0, 2.5]
+    asked: list[tuple[str, float, int]] = []
+
+    async def reserve(provider: Provider, rate: float, burst: int) -> float:
+        asked.append((provider, rate, burst))
+        return slots.pop(0)
+
+    budget = SharedRequestBudget("openai", per_minute=30, burst=2, reserve=reserve,
+                                 sleep=time.sleep)  # fmt: skip
+    for _ in range(3):
+        await budget.acquire()
+    assert time.slept == [2.5]
+    assert asked == [("openai", 0.5, 2)] * 3

@@ -169,7 +169,8 @@ class Pipeline:
 
         client = fetcher.make_http_client(s)
         self._stack.push_async_callback(client.aclose)
-        self._ctx = fetcher.wire(self._transport, s, client, self._on_page())
+        state = self._state if self.fetch else None
+        self._ctx = fetcher.wire(self._transport, s, client, self._on_page(), state)
 
     async def _open_transport(self, s: Settings) -> Transport:
         if self.dry_run and s.kafka_bootstrap_servers:

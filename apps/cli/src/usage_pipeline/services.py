@@ -95,7 +95,7 @@ async def run_service(name: ServiceName, settings: Settings) -> None:
         if name == "fetcher":
             client = fetcher.make_http_client(settings)
             stack.push_async_callback(client.aclose)
-            ctx = fetcher.wire(transport, settings, client)
+            ctx = fetcher.wire(transport, settings, client, state=state)
             await fetcher.run_fetch_loop(ctx, state, source, settings, stop, requests)
         else:
             await stop.wait()

@@ -1,7 +1,7 @@
 """Fetcher: provider admin APIs -> `RawPage`s on the raw topic."""
 
 from .backfill import BackfillProgress, plan_backfill, run_backfill
-from .budget import RequestBudget
+from .budget import Budget, RequestBudget, SharedRequestBudget
 from .credential_store import (
     CredentialStore,
     LoadedCredentials,
@@ -33,6 +33,7 @@ from .vault import Keyring, master_key_configured
 
 __all__ = [
     "BackfillProgress",
+    "Budget",
     "Credential",
     "CredentialError",
     "CredentialInputError",
@@ -50,6 +51,7 @@ __all__ = [
     "RequestBudget",
     "RetryPolicy",
     "RunRequests",
+    "SharedRequestBudget",
     "StateError",
     "StoredCredential",
     "all_credentials",

@@ -18,7 +18,7 @@ import httpx
 from usage_common import RawPage, Settings, utc_now
 from usage_transport import Publisher
 
-from .budget import budgets_from_settings
+from .budget import budgets_from_settings, shared_budgets_from_settings
 from .credential_store import LoadedCredentials
 from .credentials import endpoints_from_settings, filters_from_settings
 from .fetch import EndpointReport, FetchContext
@@ -41,9 +41,11 @@ def wire(
     settings: Settings,
     client: httpx.AsyncClient,
     on_page: Callable[[RawPage], None] | None = None,
+    state: FetchState | None = None,
 ) -> FetchContext:
     """What every fetch of this process uses; the fetcher only publishes, so any
-    `Transport` (or a bare `Publisher`) will do."""
+    `Transport` (or a bare `Publisher`) will do. With `state`, the request budgets are the
+    ones in PostgreSQL that every fetcher process shares (except in a dry run)."""
     policy = RetryPolicy(
         max_attempts=settings.http_max_attempts,
         initial_delay=settings.http_backoff_initial_seconds,
@@ -57,7 +59,11 @@ def wire(
         anthropic_fast_mode=settings.anthropic_fast_mode_beta,
         filters=filters_from_settings(settings),
         on_page=on_page,
-        budgets=budgets_from_settings(settings),
+        budgets=(
+            shared_budgets_from_settings(settings, state.reserve_request)
+            if state is not None and not state.dry_run
+            else budgets_from_settings(settings)
+        ),
         max_message_bytes=settings.kafka_max_message_bytes,
     )
 

@@ -1,9 +1,10 @@
-"""A request budget per provider: a token bucket that every request of that provider in
-this process draws from (the polling loop, a backfill, a trigger), so a long backfill
-spreads its requests instead of starting a 429 storm.
+"""A request budget per provider: a token bucket that every request of that provider draws
+from (the polling loop, a backfill, a trigger, retries too), so a long backfill spreads its
+requests instead of starting a 429 storm.
 
-The budget is per process: with several fetcher replicas, give each its share
-(`USAGE_<PROVIDER>_REQUESTS_PER_MINUTE` / replicas). Retries draw from it too.
+Two implementations of `Budget`: `SharedRequestBudget` keeps the bucket in PostgreSQL, so
+every fetcher process of a deployment (replicas, a backfill run beside the service) shares
+one budget; `RequestBudget` keeps it in memory, for a dry run, which must write nothing.
 """
 
 from __future__ import annotations
@@ -11,15 +12,33 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 from usage_common import Provider, Settings
 
 from .metrics import BUDGET_WAIT
 
-__all__ = ["RequestBudget", "budgets_from_settings"]
+__all__ = [
+    "Budget",
+    "RequestBudget",
+    "Reserve",
+    "SharedRequestBudget",
+    "budgets_from_settings",
+    "shared_budgets_from_settings",
+]
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
+Reserve = Callable[[Provider, float, int], Awaitable[float]]
+"""Take one request from the provider's shared bucket (refill per second, burst): the
+seconds to wait before sending it."""
+
+
+class Budget(Protocol):
+    provider: Provider
+
+    async def acquire(self) -> None:
+        """Return when one more request may be sent."""
 
 
 class RequestBudget:
@@ -66,12 +85,54 @@ class RequestBudget:
             self._tokens = max(0.0, self._tokens - 1)
 
 
-def budgets_from_settings(settings: Settings) -> dict[str, RequestBudget]:
+class SharedRequestBudget:
+    """The token bucket kept in PostgreSQL: each request reserves a slot in one statement
+    (`FetchState.reserve_request`) and sleeps until it, so waiting callers never poll and
+    are served in the order they asked, across processes.
+
+    Usage:
+        budget = SharedRequestBudget("openai", 60, 10, state.reserve_request)
+        await budget.acquire()   # before each HTTP request
+    """
+
+    def __init__(
+        self,
+        provider: Provider,
+        per_minute: float,
+        burst: int,
+        reserve: Reserve,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        if per_minute <= 0 or burst < 1:
+            raise ValueError("a request budget needs per_minute > 0 and burst >= 1")
+        self.provider = provider
+        self._rate = per_minute / 60.0
+        self._burst = burst
+        self._reserve = reserve
+        self._sleep = sleep
+
+    async def acquire(self) -> None:
+        wait = await self._reserve(self.provider, self._rate, self._burst)
+        if wait > 0:
+            BUDGET_WAIT.labels(self.provider).inc(wait)
+            await self._sleep(wait)
+
+
+def _limits(settings: Settings) -> dict[Provider, tuple[float, int]]:
     return {
-        "anthropic": RequestBudget(
-            "anthropic", settings.anthropic_requests_per_minute, settings.anthropic_burst
-        ),
-        "openai": RequestBudget(
-            "openai", settings.openai_requests_per_minute, settings.openai_burst
-        ),
+        "anthropic": (settings.anthropic_requests_per_minute, settings.anthropic_burst),
+        "openai": (settings.openai_requests_per_minute, settings.openai_burst),
+    }
+
+
+def budgets_from_settings(settings: Settings) -> dict[str, Budget]:
+    """In-memory budgets: this process alone."""
+    return {p: RequestBudget(p, rpm, burst) for p, (rpm, burst) in _limits(settings).items()}
+
+
+def shared_budgets_from_settings(settings: Settings, reserve: Reserve) -> dict[str, Budget]:
+    """Budgets every process sharing the database draws from together."""
+    return {
+        p: SharedRequestBudget(p, rpm, burst, reserve)
+        for p, (rpm, burst) in _limits(settings).items()
     }

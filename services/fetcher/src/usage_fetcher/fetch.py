@@ -34,7 +34,7 @@ from usage_common import (
 )
 from usage_transport import Message, Publisher
 
-from .budget import RequestBudget
+from .budget import Budget
 from .client import RequestStats, Sleep, fetch_page
 from .credentials import Credential
 from .errors import FetchError
@@ -87,7 +87,7 @@ class FetchContext:
     """Extra query parameters per (provider, endpoint): the documented filters."""
     anthropic_fast_mode: bool = False
     """Send the fast-mode beta header and group the messages report by `speed`."""
-    budgets: dict[str, RequestBudget] = field(default_factory=dict)
+    budgets: dict[str, Budget] = field(default_factory=dict)
     """Per provider; every request waits for its provider's budget."""
     max_message_bytes: int = 1_000_000
     """The largest raw page published (encoded); see `PageTooLargeError`."""

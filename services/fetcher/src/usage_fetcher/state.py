@@ -151,6 +151,30 @@ class FetchState:
 
         await self._call(write)
 
+    async def reserve_request(self, provider: str, rate: float, burst: int) -> float:
+        """One request from the provider's shared token bucket (`rate` tokens a second, at
+        most `burst`): the seconds until its slot. The bucket row is locked for one
+        statement, so concurrent callers of any process get successive slots; the
+        database's clock is the one clock they share. (A dry run, which writes nothing,
+        uses an in-memory budget instead: `usage_fetcher.app.wire`.)"""
+
+        async def take(conn: Conn) -> float:
+            tokens: float = await conn.fetchval(
+                "INSERT INTO request_budgets AS b (provider, tokens, updated_at)"
+                " VALUES ($1, $3::float8 - 1, clock_timestamp())"
+                " ON CONFLICT (provider) DO UPDATE SET"
+                " tokens = LEAST($3::float8, b.tokens + $2::float8 * GREATEST(0,"
+                " extract(epoch FROM clock_timestamp() - b.updated_at)::float8)) - 1,"
+                " updated_at = GREATEST(b.updated_at, clock_timestamp())"
+                " RETURNING tokens",
+                provider,
+                rate,
+                burst,
+            )
+            return max(0.0, -tokens / rate)
+
+        return await self._call(take)
+
     @contextlib.asynccontextmanager
     async def lease(
         self, credential_id: str, endpoint: str, wait_seconds: float = 0.0

@@ -27,6 +27,7 @@ from usage_simulator import SimulatorConfig, expected_cost_usd
 from usage_testing import wait_for
 
 from .expected import SEED, canonical_totals
+from .process_env import kafka_env
 
 pytestmark = pytest.mark.postgres
 
@@ -106,14 +107,7 @@ async def test_a_killed_backfill_continues_and_stores_exactly_what_was_served(
     if mode == "kafka":
         # Raw pages are durable once the broker has them; the rerun's normalizer and
         # writer groups pick up from their committed offsets.
-        env |= {
-            "USAGE_KAFKA_BOOTSTRAP_SERVERS": request.getfixturevalue("kafka_bootstrap"),
-            "USAGE_TOPIC_RAW": f"raw-{unique_suffix}",
-            "USAGE_TOPIC_EVENTS": f"events-{unique_suffix}",
-            "USAGE_TOPIC_DLQ": f"dlq-{unique_suffix}",
-            "USAGE_KAFKA_GROUP_PREFIX": f"bf-{unique_suffix}",
-            "USAGE_WRITER_BATCH_TIMEOUT_MS": "100",
-        }
+        env |= kafka_env(request.getfixturevalue("kafka_bootstrap"), unique_suffix, "bf")
     async with simulator(env, sim_port) as sim:
         first = await asyncio.create_subprocess_exec(
             *COMMAND, "backfill", *WINDOW, env=env,

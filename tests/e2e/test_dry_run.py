@@ -8,7 +8,6 @@ on its embedded database.
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from usage_common import Settings
 from usage_pipeline.database import database_url as embedded_database_url
 from usage_schema import apply_migrations
 
+from .process_env import clean_env, kafka_env
 from .stored import everything
 from .test_cli import cli_env
 from .test_purge import WINDOW, run
@@ -52,15 +52,8 @@ async def test_dry_run_with_kafka_configured_stays_in_process_and_writes_nothing
     kafka_bootstrap: str, database_url: str, unique_suffix: str
 ) -> None:
     await apply_migrations(database_url)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("USAGE_")} | {
-        "USAGE_DATABASE_URL": database_url,
-        "USAGE_KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
-        "USAGE_TOPIC_RAW": f"raw-{unique_suffix}",
-        "USAGE_TOPIC_EVENTS": f"events-{unique_suffix}",
-        "USAGE_TOPIC_DLQ": f"dlq-{unique_suffix}",
-        "USAGE_KAFKA_GROUP_PREFIX": f"dry-{unique_suffix}",
-        "USAGE_WRITER_BATCH_TIMEOUT_MS": "100",
-    }
+    env = clean_env() | kafka_env(kafka_bootstrap, unique_suffix, "dry")
+    env["USAGE_DATABASE_URL"] = database_url
     empty = await everything(database_url)
 
     dry = run(env, "up", "--simulate", "--once", "--dry-run", *WINDOW)

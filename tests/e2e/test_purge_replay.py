@@ -16,6 +16,7 @@ from contextlib import AbstractContextManager, contextmanager
 
 import pytest
 
+from .process_env import clean_env, kafka_env
 from .stored import contents
 
 pytestmark = pytest.mark.postgres
@@ -89,13 +90,6 @@ def test_in_the_one_process_mode(database_url: str) -> None:
 def test_on_kafka_with_the_writer_as_a_service(
     database_url: str, kafka_bootstrap: str, unique_suffix: str
 ) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("USAGE_")} | {
-        "USAGE_DATABASE_URL": database_url,
-        "USAGE_KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
-        "USAGE_TOPIC_RAW": f"raw-{unique_suffix}",
-        "USAGE_TOPIC_EVENTS": f"events-{unique_suffix}",
-        "USAGE_TOPIC_DLQ": f"dlq-{unique_suffix}",
-        "USAGE_KAFKA_GROUP_PREFIX": f"purge-{unique_suffix}",
-        "USAGE_WRITER_BATCH_TIMEOUT_MS": "100",
-    }
+    env = clean_env() | kafka_env(kafka_bootstrap, unique_suffix, "purge")
+    env["USAGE_DATABASE_URL"] = database_url
     purge_then_replay_restores(env, database_url, writer_service)

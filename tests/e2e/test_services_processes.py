@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
 
@@ -14,6 +13,8 @@ import pytest
 from usage_embedded_pg import free_port
 from usage_simulator import SimulatorConfig
 from usage_testing import wait_for
+
+from .process_env import clean_env, kafka_env
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 
@@ -39,23 +40,20 @@ async def test_services_run_alone_serve_ops_endpoints_and_stop_cleanly(
     sim = SimulatorConfig()
     sim_port = free_port()
     ops = {name: free_port() for name in ("fetcher", "normalizer", "writer")}
-    base = {k: v for k, v in os.environ.items() if not k.startswith("USAGE_")}
-    env = base | {
-        "USAGE_KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
-        "USAGE_DATABASE_URL": database_url,
-        "USAGE_TOPIC_RAW": f"raw-{unique_suffix}",
-        "USAGE_TOPIC_EVENTS": f"events-{unique_suffix}",
-        "USAGE_TOPIC_DLQ": f"dlq-{unique_suffix}",
-        "USAGE_KAFKA_GROUP_PREFIX": f"svc-{unique_suffix}",
-        "USAGE_ANTHROPIC_ADMIN_KEY": sim.anthropic_admin_key,
-        "USAGE_OPENAI_ADMIN_KEY": sim.openai_admin_key,
-        "USAGE_ANTHROPIC_BASE_URL": f"http://127.0.0.1:{sim_port}",
-        "USAGE_OPENAI_BASE_URL": f"http://127.0.0.1:{sim_port}/v1",
-        "USAGE_OPS_HOST": "127.0.0.1",
-        "USAGE_POLL_INTERVAL_SECONDS": "3600",
-        "USAGE_WRITER_BATCH_TIMEOUT_MS": "100",
-        "USAGE_TRIGGER_TOKEN": TOKEN,
-    }
+    env = (
+        clean_env()
+        | kafka_env(kafka_bootstrap, unique_suffix, "svc")
+        | {
+            "USAGE_DATABASE_URL": database_url,
+            "USAGE_ANTHROPIC_ADMIN_KEY": sim.anthropic_admin_key,
+            "USAGE_OPENAI_ADMIN_KEY": sim.openai_admin_key,
+            "USAGE_ANTHROPIC_BASE_URL": f"http://127.0.0.1:{sim_port}",
+            "USAGE_OPENAI_BASE_URL": f"http://127.0.0.1:{sim_port}/v1",
+            "USAGE_OPS_HOST": "127.0.0.1",
+            "USAGE_POLL_INTERVAL_SECONDS": "3600",
+            "USAGE_TRIGGER_TOKEN": TOKEN,
+        }
+    )
     migrate = await start(env, "migrate")
     assert await asyncio.wait_for(migrate.wait(), 60) == 0
     procs = {"simulator": await start(env, "simulate", "--port", str(sim_port))}

@@ -23,6 +23,8 @@ from usage_schema import apply_migrations
 from usage_simulator import SimulatorConfig, SimulatorServer, expected_row_count
 from usage_testing import wait_for
 
+from .process_env import clean_env, kafka_env
+
 pytestmark = pytest.mark.postgres
 
 SINCE = datetime(2025, 11, 1, tzinfo=UTC)
@@ -83,11 +85,7 @@ async def test_two_organizations_ingest_side_by_side_and_a_bad_one_fails_alone(
         SimulatorServer(SimulatorConfig(seed=SEEDS["us"], anthropic_admin_key=KEYS["us"])) as us,
     ):
         async with CredentialStore.open(database_url) as store:
-            for org, sim in (("eu", eu), ("us", us)):
-                new = NewCredential(
-                    "anthropic", f"acme-{org}", f"org-{org}", sim.anthropic_base_url, KEYS[org]
-                )
-                await store.add(Keyring(master), new)
+            await add_two_organizations(store, Keyring(master), eu, us)
             # Encrypted under a master key this process does not have.
             other = NewCredential("openai", "lost", "org-x", us.openai_base_url, "sk-admin-x")
             await store.add(Keyring(stranger), other)
@@ -127,6 +125,16 @@ async def test_two_organizations_ingest_side_by_side_and_a_bad_one_fails_alone(
     for key in KEYS.values():
         assert_no_key_bytes(text, key)
     assert_no_key_bytes("\n".join(lines + tally.lines()), KEYS["eu"])
+
+
+async def add_two_organizations(
+    store: CredentialStore, keyring: Keyring, eu: SimulatorServer, us: SimulatorServer
+) -> None:
+    for org, sim in (("eu", eu), ("us", us)):
+        new = NewCredential(
+            "anthropic", f"acme-{org}", f"org-{org}", sim.anthropic_base_url, KEYS[org]
+        )
+        await store.add(keyring, new)
 
 
 def cli(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -226,30 +234,25 @@ async def test_the_fetcher_service_polls_stored_credentials_only_and_records_the
         kafka_group_prefix=f"svc-{unique_suffix}",
         writer_batch_timeout_ms=100,
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("USAGE_")} | {
-        "USAGE_DATABASE_URL": database_url,
-        "USAGE_KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
-        "USAGE_TOPIC_RAW": settings.topic_raw,
-        "USAGE_TOPIC_EVENTS": settings.topic_events,
-        "USAGE_TOPIC_DLQ": settings.topic_dlq,
-        "USAGE_KAFKA_GROUP_PREFIX": settings.kafka_group_prefix,
-        "USAGE_MASTER_KEY_FILE": str(key_file),
-        "USAGE_ANTHROPIC_ENDPOINTS": "messages",
-        "USAGE_OPENAI_ENABLED": "false",
-        "USAGE_LOOKBACK_HOURS": "24",
-        "USAGE_POLL_INTERVAL_SECONDS": "3600",
-        "USAGE_OPS_PORT": "0",
-    }
+    env = (
+        clean_env()
+        | kafka_env(kafka_bootstrap, unique_suffix, "svc")
+        | {
+            "USAGE_DATABASE_URL": database_url,
+            "USAGE_MASTER_KEY_FILE": str(key_file),
+            "USAGE_ANTHROPIC_ENDPOINTS": "messages",
+            "USAGE_OPENAI_ENABLED": "false",
+            "USAGE_LOOKBACK_HOURS": "24",
+            "USAGE_POLL_INTERVAL_SECONDS": "3600",
+            "USAGE_OPS_PORT": "0",
+        }
+    )
     async with (
         SimulatorServer(SimulatorConfig(seed=SEEDS["eu"], anthropic_admin_key=KEYS["eu"])) as eu,
         SimulatorServer(SimulatorConfig(seed=SEEDS["us"], anthropic_admin_key=KEYS["us"])) as us,
     ):
         async with CredentialStore.open(database_url) as store:
-            for org, sim in (("eu", eu), ("us", us)):
-                new = NewCredential(
-                    "anthropic", f"acme-{org}", f"org-{org}", sim.anthropic_base_url, KEYS[org]
-                )
-                await store.add(Keyring(master), new)
+            await add_two_organizations(store, Keyring(master), eu, us)
             tampered = NewCredential("anthropic", "tampered", "org-t", us.anthropic_base_url,
                                      "sk-ant-admin01-TAMPEREDkey-9a8b")  # fmt: skip
             await store.add(Keyring(master), tampered)

@@ -41,6 +41,11 @@ class Budget(Protocol):
         """Return when one more request may be sent."""
 
 
+def _check_limits(per_minute: float, burst: int) -> None:
+    if per_minute <= 0 or burst < 1:
+        raise ValueError("a request budget needs per_minute > 0 and burst >= 1")
+
+
 class RequestBudget:
     """Token bucket: `burst` requests at once, then `per_minute` a minute sustained.
 
@@ -57,8 +62,7 @@ class RequestBudget:
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
-        if per_minute <= 0 or burst < 1:
-            raise ValueError("a request budget needs per_minute > 0 and burst >= 1")
+        _check_limits(per_minute, burst)
         self.provider = provider
         self._rate = per_minute / 60.0
         self._burst = float(burst)
@@ -103,8 +107,7 @@ class SharedRequestBudget:
         reserve: Reserve,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
-        if per_minute <= 0 or burst < 1:
-            raise ValueError("a request budget needs per_minute > 0 and burst >= 1")
+        _check_limits(per_minute, burst)
         self.provider = provider
         self._rate = per_minute / 60.0
         self._burst = burst

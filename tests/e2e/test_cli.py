@@ -97,9 +97,17 @@ def test_up_without_credentials_or_simulate_refuses_before_writing(
     assert not (tmp_path / "data").exists()
 
 
-async def test_polling_mode_serves_health_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+async def test_polling_mode_serves_health_and_a_trigger_and_stops_cleanly_on_ctrl_c(
+    tmp_path: Path,
+) -> None:
     port = free_port()
-    env = cli_env(tmp_path / "data", USAGE_OPS_PORT=str(port), USAGE_OPS_HOST="127.0.0.1")
+    token = "up-trigger-token-0123456789"
+    env = cli_env(
+        tmp_path / "data",
+        USAGE_OPS_PORT=str(port),
+        USAGE_OPS_HOST="127.0.0.1",
+        USAGE_TRIGGER_TOKEN=token,
+    )
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -128,6 +136,22 @@ async def test_polling_mode_serves_health_and_stops_cleanly_on_ctrl_c(tmp_path: 
 
             await wait_for(ready, 60, message="up never became ready")
             await wait_for(rows_written, 60, message="first poll wrote nothing")
+
+            runs = f"http://127.0.0.1:{port}/runs"
+            wrong = {"authorization": "Bearer not-the-token"}
+            assert (await client.post(runs, headers=wrong)).status_code == 401
+            auth = {"authorization": f"Bearer {token}"}
+            window = {"since": "2025-10-01", "until": "2025-10-02"}
+            accepted = await client.post(runs, headers=auth, json=window)
+            assert accepted.status_code == 202, accepted.text
+            run = f"{runs}/{accepted.json()['run_id']}"
+
+            async def finished() -> bool:
+                state = (await client.get(run, headers=auth)).json()["state"]
+                return bool(state in ("done", "failed"))
+
+            await wait_for(finished, 60, message="the triggered run never finished")
+            assert (await client.get(run, headers=auth)).json()["state"] == "done"
     finally:
         proc.send_signal(signal.SIGINT)
         out, err = await asyncio.wait_for(proc.communicate(), 60)

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import asyncio
 
+from prometheus_client import REGISTRY
+
 from usage_fetcher import RequestBudget
 
 
@@ -49,3 +51,30 @@ async def test_concurrent_callers_share_one_budget() -> None:
     budget = RequestBudget("openai", per_minute=120, burst=1, clock=time.clock, sleep=time.sleep)
     await asyncio.gather(*(budget.acquire() for _ in range(5)))
     assert time.slept == [0.5] * 4
+
+
+def sample(name: str, provider: str) -> float:
+    return REGISTRY.get_sample_value(name, {"provider": provider}) or 0.0
+
+
+async def test_budget_use_is_counted_admissions_waits_and_the_configured_rate() -> None:
+    time = FakeTime()
+    before = {
+        n: sample(n, "anthropic")
+        for n in (
+            "usage_fetch_budget_acquired_total",
+            "usage_fetch_budget_waits_total",
+            "usage_fetch_budget_wait_seconds_total",
+        )
+    }
+    budget = RequestBudget("anthropic", per_minute=30, burst=2, clock=time.clock, sleep=time.sleep)
+    for _ in range(4):
+        await budget.acquire()
+    after = {n: sample(n, "anthropic") - v for n, v in before.items()}
+    assert after == {
+        "usage_fetch_budget_acquired_total": 4,
+        "usage_fetch_budget_waits_total": 2,
+        "usage_fetch_budget_wait_seconds_total": 4.0,  # two waits of 2 s at 30 a minute
+    }
+    assert sample("usage_fetch_budget_sustained_requests_per_second", "anthropic") == 0.5
+    assert sample("usage_fetch_budget_available_requests", "anthropic") == 0.0

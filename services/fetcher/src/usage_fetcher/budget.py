@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 
 from usage_common import Provider, Settings
 
-from .metrics import BUDGET_WAIT
+from .metrics import BUDGET_ACQUIRED, BUDGET_AVAILABLE, BUDGET_RATE, BUDGET_WAIT, BUDGET_WAITS
 
 __all__ = ["RequestBudget", "budgets_from_settings"]
 
@@ -49,6 +49,7 @@ class RequestBudget:
         self._updated = clock()
         # One waiter at a time: requests are served in arrival order.
         self._lock = asyncio.Lock()
+        BUDGET_RATE.labels(provider).set(self._rate)
 
     def _refill(self) -> None:
         now = self._clock()
@@ -60,10 +61,13 @@ class RequestBudget:
             self._refill()
             if self._tokens < 1:
                 wait = (1 - self._tokens) / self._rate
+                BUDGET_WAITS.labels(self.provider).inc()
                 BUDGET_WAIT.labels(self.provider).inc(wait)
                 await self._sleep(wait)
                 self._refill()
             self._tokens = max(0.0, self._tokens - 1)
+            BUDGET_ACQUIRED.labels(self.provider).inc()
+            BUDGET_AVAILABLE.labels(self.provider).set(self._tokens)
 
 
 def budgets_from_settings(settings: Settings) -> dict[str, RequestBudget]:

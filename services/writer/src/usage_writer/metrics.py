@@ -21,9 +21,10 @@ BATCH_DURATION = Histogram(
     "usage_writer_batch_duration_seconds", "Time to decode, dedupe and commit one batch"
 )
 NEWEST_BUCKET = Gauge(
-    "usage_data_newest_bucket_timestamp_seconds",
-    "Start of the newest bucket written, per provider (data freshness)",
-    ["provider"],
+    "usage_data_newest_bucket_end_timestamp_seconds",
+    "End of the newest complete bucket written (ended before it was fetched), per provider"
+    " and endpoint: data freshness",
+    ["provider", "endpoint"],
 )
 DLQ_MESSAGES = Counter(
     "usage_writer_dead_letters_total", "Events the writer could not decode", ["provider"]

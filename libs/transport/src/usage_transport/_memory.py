@@ -61,6 +61,7 @@ class InProcessBus:
         self._queues[key] = asyncio.Queue()
         self._subs.append(subscription)
         self._set_lag(subscription, 0)
+        CONSUMER_FAILURES.labels(subscription.group, subscription.topic)  # 0 before the first
 
     def _set_lag(self, sub: Subscription, delta: int) -> None:
         key = (sub.group, sub.topic)

@@ -34,6 +34,7 @@ class AckAfterWork:
     ) -> None:
         self._stage = stage
         self._topic = topic
+        CONSUMER_FAILURES.labels(stage, topic)  # at 0, so the first failure is an increase
         self._handle = handle
         self._on_error = on_error
         self._failures = 0

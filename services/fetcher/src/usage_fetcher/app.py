@@ -21,6 +21,7 @@ from usage_transport import Publisher
 from .budget import budgets_from_settings
 from .credentials import Credential, endpoints_from_settings, filters_from_settings
 from .fetch import EndpointReport, FetchContext
+from .metrics import start_series
 from .retry import RetryPolicy
 from .schedule import scheduled_cycle
 from .state import FetchState
@@ -43,6 +44,7 @@ def wire(
 ) -> FetchContext:
     """What every fetch of this process uses; the fetcher only publishes, so any
     `Transport` (or a bare `Publisher`) will do."""
+    start_series()
     policy = RetryPolicy(
         max_attempts=settings.http_max_attempts,
         initial_delay=settings.http_backoff_initial_seconds,

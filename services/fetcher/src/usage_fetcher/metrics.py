@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 from prometheus_client import Counter, Gauge, Histogram
+
+from usage_common import Provider
 
 __all__ = [
     "BUDGET_ACQUIRED",
@@ -21,6 +25,7 @@ __all__ = [
     "LAST_SUCCESS",
     "WATERMARK",
     "record_watermark",
+    "start_series",
 ]
 
 FETCH_REQUESTS = Counter(
@@ -106,3 +111,13 @@ def record_watermark(provider: str, endpoint: str, credential_id: str, until: fl
     marks = _watermarks.setdefault((provider, endpoint), {})
     marks[credential_id] = max(until, marks.get(credential_id, until))
     WATERMARK.labels(provider, endpoint).set(min(marks.values()))
+
+
+def start_series() -> None:
+    """Create the children that alerts take `increase()` of, at 0: an increase needs a
+    sample before the first event, or the first event is never seen."""
+    for provider in get_args(Provider):
+        FETCH_RATE_LIMITED.labels(provider)
+        FETCH_RETRIES.labels(provider)
+        for result in ("ok", "error"):
+            FETCH_CYCLES.labels(provider, result)

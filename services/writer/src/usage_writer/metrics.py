@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Gauge, Histogram
 
-__all__ = ["BATCH_DURATION", "BATCH_SIZE", "DLQ_MESSAGES", "NEWEST_BUCKET", "ROWS"]
+__all__ = [
+    "BATCH_DURATION",
+    "BATCH_SIZE",
+    "DLQ_MESSAGES",
+    "NEWEST_BUCKET",
+    "ROWS",
+    "start_series",
+]
 
 ROWS = Counter(
     "usage_writer_rows_total",
@@ -29,3 +36,9 @@ NEWEST_BUCKET = Gauge(
 DLQ_MESSAGES = Counter(
     "usage_writer_dead_letters_total", "Events the writer could not decode", ["provider"]
 )
+
+
+def start_series() -> None:
+    """Create the children that alerts take `increase()` of, at 0: an increase needs a
+    sample before the first event, or the first event is never seen."""
+    DLQ_MESSAGES.labels("unknown")

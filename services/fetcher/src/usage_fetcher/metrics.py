@@ -119,5 +119,7 @@ def start_series() -> None:
     for provider in get_args(Provider):
         FETCH_RATE_LIMITED.labels(provider)
         FETCH_RETRIES.labels(provider)
+        BUDGET_WAITS.labels(provider)
+        BUDGET_WAIT.labels(provider)
         for result in ("ok", "error"):
             FETCH_CYCLES.labels(provider, result)

@@ -15,6 +15,7 @@ from usage_simulator import SimulatorConfig
 from usage_testing import wait_for
 
 from .process_env import clean_env, kafka_env
+from .prometheus_support import check_metrics
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 
@@ -35,7 +36,7 @@ TOKEN = "trigger-token-0123456789abcdef"
 
 
 async def test_services_run_alone_serve_ops_endpoints_and_stop_cleanly(
-    kafka_bootstrap: str, database_url: str, unique_suffix: str
+    kafka_bootstrap: str, database_url: str, unique_suffix: str, promtool: str
 ) -> None:
     sim = SimulatorConfig()
     sim_port = free_port()
@@ -52,6 +53,7 @@ async def test_services_run_alone_serve_ops_endpoints_and_stop_cleanly(
             "USAGE_OPS_HOST": "127.0.0.1",
             "USAGE_POLL_INTERVAL_SECONDS": "3600",
             "USAGE_TRIGGER_TOKEN": TOKEN,
+            "USAGE_CONSUMER_LAG_INTERVAL_SECONDS": "0.5",
         }
     )
     migrate = await start(env, "migrate")
@@ -98,8 +100,15 @@ async def test_services_run_alone_serve_ops_endpoints_and_stop_cleanly(
                 'usage_writer_rows_total{kind="usage",outcome="inserted",provider="anthropic"}'
                 in metrics["writer"]
             )
-            for text in metrics.values():
+            for name, text in metrics.items():
                 assert sim.anthropic_admin_key not in text and sim.openai_admin_key not in text
+                check_metrics(promtool, text, name)
+            prefix = f"svc-{unique_suffix}"
+            for name, topic in (("normalizer", "raw"), ("writer", "events")):
+                lag = f'group="{prefix}-{name}",topic="{topic}-{unique_suffix}"'
+                assert f"usage_consumer_lag_messages{{{lag}}}" in metrics[name]
+            assert 'usage_fetch_budget_acquired_total{provider="openai"}' in metrics["fetcher"]
+            assert "usage_data_newest_bucket_end_timestamp_seconds{" in metrics["writer"]
             health = await client.get(f"http://127.0.0.1:{ops['writer']}/healthz")
             assert health.json() == {"status": "ok"}
 

@@ -10,8 +10,10 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
+from prometheus_client import REGISTRY
 
 from usage_common import Settings
+from usage_testing import wait_for
 from usage_transport import InProcessBus, KafkaTransport, Message, Subscription, Transport
 
 ErrorLog = list[str]
@@ -28,6 +30,7 @@ async def make_transport(
         topic_dlq=f"dlq-{unique_suffix}",
         topic_partitions=2,
         kafka_group_prefix=f"contract-{unique_suffix}",
+        consumer_lag_interval_seconds=0.1,
     )
     if request.param == "in_process":
         yield (lambda errors: InProcessBus(retry_delay=0, on_error=_record(errors))), settings
@@ -110,3 +113,45 @@ async def test_every_group_on_a_topic_gets_every_message(
     finally:
         await transport.stop()
     assert sorted(seen["first"]) == sorted(seen["second"]) == [b"1", b"2"]
+
+
+def _sample(name: str, group: str, topic: str) -> float | None:
+    return REGISTRY.get_sample_value(name, {"group": group, "topic": topic})
+
+
+async def test_lag_counts_what_a_group_has_not_consumed_and_failures_are_counted(
+    make_transport: tuple[Factory, Settings],
+) -> None:
+    factory, s = make_transport
+    transport = factory([])
+    group, topic = f"{s.kafka_group_prefix}-lag", s.topic_raw
+    release = asyncio.Event()
+    failed_once = False
+
+    async def held(values: list[bytes]) -> None:
+        nonlocal failed_once
+        await release.wait()
+        if not failed_once:
+            failed_once = True
+            raise RuntimeError("transient")
+
+    transport.subscribe(Subscription(topic, group, held))
+    await transport.start()
+    try:
+        await transport.publish_many([Message(topic, k, k) for k in (b"k1", b"k2", b"k3")])
+        # Nothing is consumed while the handler holds its first record.
+        await wait_for(
+            lambda: _sample("usage_consumer_lag_messages", group, topic) == 3,
+            30,
+            message=f"lag never read 3: {_sample('usage_consumer_lag_messages', group, topic)}",
+        )
+        release.set()
+        await transport.drain()
+        await wait_for(
+            lambda: _sample("usage_consumer_lag_messages", group, topic) == 0,
+            30,
+            message="lag never fell to 0 once everything was consumed",
+        )
+        assert _sample("usage_consumer_failures_total", group, topic) == 1
+    finally:
+        await transport.stop()

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import asyncio
 
+from prometheus_client import REGISTRY
+
 from usage_common import Provider
 from usage_fetcher import RequestBudget, SharedRequestBudget
 
@@ -54,7 +56,7 @@ async def test_concurrent_callers_share_one_budget() -> None:
 
 async def test_the_shared_budget_sleeps_for_the_slot_the_store_reserved() -> None:
     time = FakeTime()
-    slots = [0.0, 0.0, 2.5]
+    slots = [1.0, 0.0, -1.25]  # tokens left: the third waits for 1.25 tokens at 0.5/s
     asked: list[tuple[str, float, int]] = []
 
     async def reserve(provider: Provider, rate: float, burst: int) -> float:
@@ -67,3 +69,30 @@ async def test_the_shared_budget_sleeps_for_the_slot_the_store_reserved() -> Non
         await budget.acquire()
     assert time.slept == [2.5]
     assert asked == [("openai", 0.5, 2)] * 3
+
+
+def sample(name: str, provider: str) -> float:
+    return REGISTRY.get_sample_value(name, {"provider": provider}) or 0.0
+
+
+async def test_budget_use_is_counted_admissions_waits_and_the_configured_rate() -> None:
+    time = FakeTime()
+    before = {
+        n: sample(n, "anthropic")
+        for n in (
+            "usage_fetch_budget_acquired_total",
+            "usage_fetch_budget_waits_total",
+            "usage_fetch_budget_wait_seconds_total",
+        )
+    }
+    budget = RequestBudget("anthropic", per_minute=30, burst=2, clock=time.clock, sleep=time.sleep)
+    for _ in range(4):
+        await budget.acquire()
+    after = {n: sample(n, "anthropic") - v for n, v in before.items()}
+    assert after == {
+        "usage_fetch_budget_acquired_total": 4,
+        "usage_fetch_budget_waits_total": 2,
+        "usage_fetch_budget_wait_seconds_total": 4.0,  # two waits of 2 s at 30 a minute
+    }
+    assert sample("usage_fetch_budget_sustained_requests_per_second", "anthropic") == 0.5
+    assert sample("usage_fetch_budget_available_requests", "anthropic") == 0.0

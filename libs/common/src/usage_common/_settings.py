@@ -78,6 +78,9 @@ class Settings(BaseSettings):
 
     ops_host: str = "0.0.0.0"
     ops_port: int = Field(default=8000, ge=0, le=65535)
+    consumer_lag_interval_seconds: float = Field(
+        default=15.0, gt=0, description="how often a Kafka consumer reads its lag for /metrics"
+    )
 
     # Master keys of the credential store (the fetcher decrypts with them; see
     # usage_fetcher.vault). Base64 of 32 bytes, from the variable or a mounted file.

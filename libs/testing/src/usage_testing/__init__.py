@@ -7,6 +7,8 @@ point) provides these fixtures to every test in the workspace:
 - ``postgres_server_url`` (session): superuser URL of a real PostgreSQL server.
 - ``database_url``: URL of a fresh database on that server, dropped afterwards.
 - ``unique_suffix``: a short random hex string for unique topic names and group ids.
+- ``promtool``, ``prometheus_binary`` (session): paths of the Prometheus tools (Debian's
+  ``prometheus`` package).
 
 Each server comes from, in order: an address in the environment
 (``USAGE_TEST_KAFKA_BOOTSTRAP_SERVERS``, ``USAGE_TEST_DATABASE_URL``), testcontainers when a

@@ -5,6 +5,8 @@ Registered for the whole workspace through the ``pytest11`` entry point of usage
 - Tests using ``kafka_bootstrap`` get ``@pytest.mark.kafka``; tests using
   ``postgres_server_url`` or ``database_url`` get ``@pytest.mark.postgres``, so
   ``pytest -m "not kafka and not postgres"`` is the quick loop.
+- ``promtool`` and ``prometheus_binary`` are the paths of Debian's ``prometheus`` package
+  tools; without them a test is skipped (failed under ``USAGE_REQUIRE_INFRA=1``).
 - When a server is unavailable, its tests are skipped with a message saying how to provide
   one. With ``USAGE_REQUIRE_INFRA=1`` (CI) a skipped kafka/postgres test fails instead; only
   an explicit ``skip``/``skipif`` marker on the test itself is still honoured.
@@ -12,6 +14,7 @@ Registered for the whole workspace through the ``pytest11`` entry point of usage
 
 from __future__ import annotations
 
+import shutil
 import uuid
 from collections.abc import Callable, Generator, Iterator
 from contextlib import ExitStack, suppress
@@ -23,7 +26,14 @@ from ._infra import REQUIRE_INFRA_ENV, InfraUnavailable, Provided, env_value
 from ._kafka import provide_kafka
 from ._postgres import create_database, drop_database, provide_postgres, run_sync, with_database
 
-__all__ = ["database_url", "kafka_bootstrap", "postgres_server_url", "unique_suffix"]
+__all__ = [
+    "database_url",
+    "kafka_bootstrap",
+    "postgres_server_url",
+    "prometheus_binary",
+    "promtool",
+    "unique_suffix",
+]
 
 _KAFKA_FIXTURES = frozenset({"kafka_bootstrap"})
 _POSTGRES_FIXTURES = frozenset({"postgres_server_url", "database_url"})
@@ -142,3 +152,28 @@ def database_url(postgres_server_url: str, unique_suffix: str) -> Iterator[str]:
 def unique_suffix() -> str:
     """A random 12-character hex string for unique topic names, group ids and databases."""
     return uuid.uuid4().hex[:12]
+
+
+PROMETHEUS_HINT = "apt-get install prometheus (Debian's package, as .ci/run does)"
+
+
+def _binary_or_skip(name: str) -> str:
+    path = shutil.which(name)
+    if path is not None:
+        return path
+    message = f"{name} is not on PATH: {PROMETHEUS_HINT}"
+    if _strict():
+        pytest.fail(f"{REQUIRE_INFRA_ENV}=1: {message}", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def promtool() -> str:
+    """Path of ``promtool``: checks metrics text and alert rules, runs rule unit tests."""
+    return _binary_or_skip("promtool")
+
+
+@pytest.fixture(scope="session")
+def prometheus_binary() -> str:
+    """Path of the ``prometheus`` server binary, to scrape a running pipeline."""
+    return _binary_or_skip("prometheus")

@@ -1,7 +1,8 @@
 """Transports for the pipeline stages: Kafka (FastStream) and in-process, plus ops HTTP."""
 
 from ._base import Handler, Message, Publisher, Subscriber, Subscription, Transport
-from ._kafka import KafkaPublisher, KafkaTransport, LagReader, ensure_topics
+from ._kafka import KafkaPublisher, KafkaTransport, ensure_topics
+from ._kafka_lag import LagMonitor, LagReader
 from ._kafka_scan import TopicScan
 from ._kafka_topics import TopicReport, TopicSpec, ensure_topic_specs, pipeline_topics
 from ._memory import InProcessBus
@@ -12,6 +13,7 @@ __all__ = [
     "InProcessBus",
     "KafkaPublisher",
     "KafkaTransport",
+    "LagMonitor",
     "LagReader",
     "Message",
     "Publisher",

@@ -1,13 +1,11 @@
-"""Kafka adapter: the `Transport` on a FastStream broker, topic creation, consumer lag."""
+"""Kafka adapter: the `Transport` on a FastStream broker, and topic creation."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.errors import KafkaError, UnknownTopicOrPartitionError
+from aiokafka.errors import KafkaError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -15,10 +13,11 @@ from faststream.kafka.annotations import KafkaMessage
 from usage_common import InfrastructureError, Settings
 
 from ._base import Message, Subscription
+from ._kafka_lag import LagMonitor, LagReader
 from ._kafka_topics import TopicSpec, ensure_topic_specs, pipeline_topics, topic_message_bytes
 from ._redelivery import AckAfterWork
 
-__all__ = ["KafkaPublisher", "KafkaTransport", "LagReader", "ensure_topics", "make_broker"]
+__all__ = ["KafkaPublisher", "KafkaTransport", "ensure_topics", "make_broker"]
 
 
 def make_broker(settings: Settings) -> KafkaBroker:
@@ -70,7 +69,9 @@ class KafkaTransport:
 
     Subscriptions read from the earliest offset when their group is new and acknowledge
     manually, after their handler returned (`AckAfterWork`). `on_error(group, exc)` hears
-    of every failed delivery, before it is delivered again.
+    of every failed delivery, before it is delivered again. While started, the lag of every
+    subscription is read every `USAGE_CONSUMER_LAG_INTERVAL_SECONDS` into
+    `usage_consumer_lag_messages` (`LagMonitor`).
     """
 
     durable_on_publish = True
@@ -84,6 +85,7 @@ class KafkaTransport:
         self._publisher = KafkaPublisher(self.broker)
         self._subs: list[Subscription] = []
         self._on_error = on_error
+        self._lag: LagMonitor | None = None
 
     async def publish_many(self, messages: list[Message]) -> None:
         await self._publisher.publish_many(messages)
@@ -91,7 +93,7 @@ class KafkaTransport:
     def subscribe(self, subscription: Subscription) -> None:
         group, observer = subscription.group, self._on_error
         on_error = None if observer is None else lambda exc: observer(group, exc)
-        work = AckAfterWork(group, subscription.handler, on_error)
+        work = AckAfterWork(group, subscription.handler, on_error, topic=subscription.topic)
         batched = subscription.max_batch > 1
 
         async def on_message(msg: KafkaMessage) -> None:
@@ -114,8 +116,14 @@ class KafkaTransport:
 
     async def start(self) -> None:
         await self.broker.start()
+        pairs = [(s.group, s.topic) for s in self._subs]
+        self._lag = LagMonitor(self.bootstrap, pairs, self._settings.consumer_lag_interval_seconds)
+        self._lag.start()
 
     async def stop(self) -> None:
+        lag, self._lag = self._lag, None
+        if lag is not None:
+            await lag.stop()
         await self.broker.stop()
 
     async def ping(self) -> None:
@@ -138,55 +146,3 @@ class KafkaTransport:
 async def ensure_topics(bootstrap: str, topics: Iterable[str], partitions: int) -> None:
     """Create missing topics with the broker's default configuration."""
     await ensure_topic_specs(bootstrap, [TopicSpec(t, partitions) for t in topics])
-
-
-class LagReader:
-    """Reads how far consumer groups are behind, over one admin client and one consumer
-    (open it once for a whole drain, not once per poll).
-
-    Usage:
-        async with LagReader(bootstrap) as lag:
-            await lag.of("usage-pipeline-writer", "usage.events.v1")
-    """
-
-    def __init__(self, bootstrap: str) -> None:
-        self._bootstrap = bootstrap
-        self._admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-        self._consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-
-    async def __aenter__(self) -> LagReader:
-        try:
-            await self._admin.start()
-            await self._consumer.start()
-        except KafkaError as exc:
-            await self.__aexit__()
-            raise InfrastructureError(f"cannot reach Kafka at {self._bootstrap}: {exc!r}") from exc
-        return self
-
-    async def __aexit__(self, *_: object) -> None:
-        await self._consumer.stop()
-        await self._admin.close()
-
-    async def of(self, group_id: str, topic: str) -> int:
-        """Records in `topic` not yet committed by `group_id` (0 when fully drained)."""
-        try:
-            # Ask the broker, not the client's metadata cache: an empty cache would read as
-            # "no partitions, nothing to do" and end a drain too early.
-            [described] = await self._admin.describe_topics([topic])
-            if described["error_code"] == UnknownTopicOrPartitionError.errno:
-                return 0
-            if described["error_code"]:
-                raise InfrastructureError(
-                    f"cannot describe {topic}: error {described['error_code']}"
-                )
-            tps = sorted(TopicPartition(topic, p["partition"]) for p in described["partitions"])
-            ends = await self._consumer.end_offsets(tps)
-            committed = await self._admin.list_consumer_group_offsets(group_id, partitions=tps)
-        except KafkaError as exc:
-            raise InfrastructureError(f"cannot read consumer lag: {exc!r}") from exc
-        lag = 0
-        for tp in tps:
-            meta = committed.get(tp)
-            done = meta.offset if meta is not None and meta.offset >= 0 else 0
-            lag += max(ends[tp] - done, 0)
-        return lag

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 
 from ._base import Message, Subscription
+from ._metrics import CONSUMER_FAILURES, CONSUMER_LAG
 
 __all__ = ["InProcessBus"]
 
@@ -33,6 +34,8 @@ class InProcessBus:
     re-fetches the trailing window every cycle.
     As on Kafka, each group on a topic gets every message (the normalizer and the raw-page
     archive both read the raw topic); one subscription per topic and group.
+    `usage_consumer_lag_messages{group,topic}` is what a subscription has queued and in
+    flight; `usage_consumer_failures_total` counts its failed deliveries.
     """
 
     durable_on_publish = False
@@ -47,6 +50,7 @@ class InProcessBus:
         # Messages published to a consumed topic and not yet handled. A handler publishes
         # onward before its own batch counts as done, so this reaches 0 only when idle.
         self._pending = 0
+        self._lag: dict[tuple[str, str], int] = {}
         self._idle = asyncio.Event()
         self._idle.set()
 
@@ -56,6 +60,13 @@ class InProcessBus:
             raise ValueError(f"{subscription.topic} already has group {subscription.group}")
         self._queues[key] = asyncio.Queue()
         self._subs.append(subscription)
+        self._set_lag(subscription, 0)
+        CONSUMER_FAILURES.labels(subscription.group, subscription.topic)  # 0 before the first
+
+    def _set_lag(self, sub: Subscription, delta: int) -> None:
+        key = (sub.group, sub.topic)
+        self._lag[key] = self._lag.get(key, 0) + delta
+        CONSUMER_LAG.labels(sub.group, sub.topic).set(self._lag[key])
 
     async def publish_many(self, messages: list[Message]) -> None:
         for message in messages:
@@ -64,6 +75,7 @@ class InProcessBus:
                     self._pending += 1
                     self._idle.clear()
                     self._queues[sub.topic, sub.group].put_nowait(message)
+                    self._set_lag(sub, 1)
 
     async def start(self) -> None:
         for sub in self._subs:
@@ -97,9 +109,11 @@ class InProcessBus:
                 except Exception as exc:
                     # Same contract as an unacknowledged Kafka batch: keep it and retry.
                     log.exception("handler for %s failed; retrying the batch", sub.topic)
+                    CONSUMER_FAILURES.labels(sub.group, sub.topic).inc()
                     if self._on_error:
                         self._on_error(sub.group, exc)
                     await asyncio.sleep(self._retry_delay)
             self._pending -= len(batch)
+            self._set_lag(sub, -len(batch))
             if self._pending == 0:
                 self._idle.set()

@@ -8,6 +8,8 @@ from collections.abc import Awaitable, Callable
 
 from faststream.kafka.message import KafkaMessage
 
+from ._metrics import CONSUMER_FAILURES
+
 __all__ = ["AckAfterWork"]
 
 log = logging.getLogger(__name__)
@@ -27,8 +29,12 @@ class AckAfterWork:
         stage: str,
         handle: Callable[[list[bytes]], Awaitable[None]],
         on_error: Callable[[Exception], None] | None = None,
+        *,
+        topic: str = "",
     ) -> None:
         self._stage = stage
+        self._topic = topic
+        CONSUMER_FAILURES.labels(stage, topic)  # at 0, so the first failure is an increase
         self._handle = handle
         self._on_error = on_error
         self._failures = 0
@@ -40,6 +46,7 @@ class AckAfterWork:
             await self._handle([r.value for r in records])
         except Exception as exc:
             self._failures += 1
+            CONSUMER_FAILURES.labels(self._stage, self._topic).inc()
             if self._on_error:
                 self._on_error(exc)
             log.exception("%s: %d record(s) failed; delivering again", self._stage, len(records))

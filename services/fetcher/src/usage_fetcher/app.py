@@ -22,6 +22,7 @@ from .budget import budgets_from_settings, shared_budgets_from_settings
 from .credential_store import LoadedCredentials
 from .credentials import endpoints_from_settings, filters_from_settings
 from .fetch import EndpointReport, FetchContext
+from .metrics import start_series
 from .retry import RetryPolicy
 from .schedule import scheduled_cycle
 from .state import FetchState
@@ -46,6 +47,7 @@ def wire(
     """What every fetch of this process uses; the fetcher only publishes, so any
     `Transport` (or a bare `Publisher`) will do. With `state`, the request budgets are the
     ones in PostgreSQL that every fetcher process shares (except in a dry run)."""
+    start_series()
     policy = RetryPolicy(
         max_attempts=settings.http_max_attempts,
         initial_delay=settings.http_backoff_initial_seconds,

@@ -16,7 +16,7 @@ from typing import Protocol
 
 from usage_common import Provider, Settings
 
-from .metrics import BUDGET_WAIT
+from .metrics import BUDGET_ACQUIRED, BUDGET_AVAILABLE, BUDGET_RATE, BUDGET_WAIT, BUDGET_WAITS
 
 __all__ = [
     "Budget",
@@ -31,7 +31,7 @@ Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 Reserve = Callable[[Provider, float, int], Awaitable[float]]
 """Take one request from the provider's shared bucket (refill per second, burst): the
-seconds to wait before sending it."""
+tokens left; below zero, that many requests were reserved ahead of this one."""
 
 
 class Budget(Protocol):
@@ -72,6 +72,7 @@ class RequestBudget:
         self._updated = clock()
         # One waiter at a time: requests are served in arrival order.
         self._lock = asyncio.Lock()
+        BUDGET_RATE.labels(provider).set(self._rate)
 
     def _refill(self) -> None:
         now = self._clock()
@@ -83,10 +84,13 @@ class RequestBudget:
             self._refill()
             if self._tokens < 1:
                 wait = (1 - self._tokens) / self._rate
+                BUDGET_WAITS.labels(self.provider).inc()
                 BUDGET_WAIT.labels(self.provider).inc(wait)
                 await self._sleep(wait)
                 self._refill()
             self._tokens = max(0.0, self._tokens - 1)
+            BUDGET_ACQUIRED.labels(self.provider).inc()
+            BUDGET_AVAILABLE.labels(self.provider).set(self._tokens)
 
 
 class SharedRequestBudget:
@@ -113,12 +117,18 @@ class SharedRequestBudget:
         self._burst = burst
         self._reserve = reserve
         self._sleep = sleep
+        BUDGET_RATE.labels(provider).set(self._rate)
 
     async def acquire(self) -> None:
-        wait = await self._reserve(self.provider, self._rate, self._burst)
-        if wait > 0:
+        left = await self._reserve(self.provider, self._rate, self._burst)
+        BUDGET_AVAILABLE.labels(self.provider).set(max(0.0, left))
+        if left < 0:
+            # This request's slot comes once the ones reserved before it have gone.
+            wait = -left / self._rate
+            BUDGET_WAITS.labels(self.provider).inc()
             BUDGET_WAIT.labels(self.provider).inc(wait)
             await self._sleep(wait)
+        BUDGET_ACQUIRED.labels(self.provider).inc()
 
 
 def _limits(settings: Settings) -> dict[Provider, tuple[float, int]]:

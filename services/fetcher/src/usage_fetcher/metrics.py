@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 from prometheus_client import Counter, Gauge, Histogram
 
+from usage_common import Provider
+
 __all__ = [
+    "BUDGET_ACQUIRED",
+    "BUDGET_AVAILABLE",
+    "BUDGET_RATE",
     "BUDGET_WAIT",
+    "BUDGET_WAITS",
     "FETCH_CYCLES",
     "FETCH_DURATION",
     "FETCH_PAGES",
@@ -16,6 +24,8 @@ __all__ = [
     "INGESTION_RUN_DURATION",
     "LAST_SUCCESS",
     "WATERMARK",
+    "record_watermark",
+    "start_series",
 ]
 
 FETCH_REQUESTS = Counter(
@@ -52,6 +62,27 @@ BUDGET_WAIT = Counter(
     "Time requests waited for the provider's request budget",
     ["provider"],
 )
+BUDGET_WAITS = Counter(
+    "usage_fetch_budget_waits_total",
+    "Requests that had to wait for the provider's request budget",
+    ["provider"],
+)
+BUDGET_ACQUIRED = Counter(
+    "usage_fetch_budget_acquired_total",
+    "Requests admitted by the provider's request budget (one token each, retries included)",
+    ["provider"],
+)
+BUDGET_AVAILABLE = Gauge(
+    "usage_fetch_budget_available_requests",
+    "Requests the provider's budget could admit at once, as of its last admission",
+    ["provider"],
+)
+BUDGET_RATE = Gauge(
+    "usage_fetch_budget_sustained_requests_per_second",
+    "Configured sustained rate of the provider's request budget; budget use is"
+    " rate(usage_fetch_budget_acquired_total) divided by this",
+    ["provider"],
+)
 INGESTION_RUNS = Counter(
     "usage_ingestion_runs_total",
     "Fetches of one credential x endpoint window, by outcome",
@@ -68,3 +99,27 @@ WATERMARK = Gauge(
     "End of the last window fully fetched, oldest over the credentials of a provider",
     ["provider", "endpoint"],
 )
+
+# Per (provider, endpoint): each credential's newest watermark in this process. Credentials
+# stay out of the labels: their names are the operator's and change with rotations.
+_watermarks: dict[tuple[str, str], dict[str, float]] = {}
+
+
+def record_watermark(provider: str, endpoint: str, credential_id: str, until: float) -> None:
+    """Set the gauge to the oldest watermark over the credentials of a provider, each
+    credential's own never moving backwards (an old window fetched again is no regression)."""
+    marks = _watermarks.setdefault((provider, endpoint), {})
+    marks[credential_id] = max(until, marks.get(credential_id, until))
+    WATERMARK.labels(provider, endpoint).set(min(marks.values()))
+
+
+def start_series() -> None:
+    """Create the children that alerts take `increase()` of, at 0: an increase needs a
+    sample before the first event, or the first event is never seen."""
+    for provider in get_args(Provider):
+        FETCH_RATE_LIMITED.labels(provider)
+        FETCH_RETRIES.labels(provider)
+        BUDGET_WAITS.labels(provider)
+        BUDGET_WAIT.labels(provider)
+        for result in ("ok", "error"):
+            FETCH_CYCLES.labels(provider, result)

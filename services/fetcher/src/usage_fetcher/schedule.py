@@ -27,7 +27,13 @@ from usage_common import BucketWidth, ConfigError, Settings
 from .credentials import Credential
 from .errors import FetchError
 from .fetch import EndpointReport, FetchContext, fetch_endpoint
-from .metrics import FETCH_CYCLES, INGESTION_RUN_DURATION, INGESTION_RUNS, LAST_SUCCESS, WATERMARK
+from .metrics import (
+    FETCH_CYCLES,
+    INGESTION_RUN_DURATION,
+    INGESTION_RUNS,
+    LAST_SUCCESS,
+    record_watermark,
+)
 from .providers import EndpointSpec, ProviderApi, api_for
 from .state import FetchState, RunStart
 
@@ -129,7 +135,9 @@ async def run_job(
             await state.advance_watermark(
                 credential.credential_id, api.provider, spec.endpoint, width, since, until
             )
-            WATERMARK.labels(api.provider, spec.endpoint).set(until.timestamp())
+            record_watermark(
+                api.provider, spec.endpoint, credential.credential_id, until.timestamp()
+            )
         return report
 
 

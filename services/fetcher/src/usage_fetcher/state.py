@@ -153,7 +153,8 @@ class FetchState:
 
     async def reserve_request(self, provider: str, rate: float, burst: int) -> float:
         """One request from the provider's shared token bucket (`rate` tokens a second, at
-        most `burst`): the seconds until its slot. The bucket row is locked for one
+        most `burst`): the tokens left, below zero when earlier callers hold the next
+        slots (this one's comes after -tokens / rate seconds). The bucket row is locked for one
         statement, so concurrent callers of any process get successive slots; the
         database's clock is the one clock they share. (A dry run, which writes nothing,
         uses an in-memory budget instead: `usage_fetcher.app.wire`.)"""
@@ -171,7 +172,7 @@ class FetchState:
                 rate,
                 burst,
             )
-            return max(0.0, -tokens / rate)
+            return tokens
 
         return await self._call(take)
 

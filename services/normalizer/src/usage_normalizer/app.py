@@ -12,6 +12,7 @@ from collections.abc import Callable
 from usage_common import Settings
 from usage_transport import Handler, Message, Publisher, Subscription, Transport
 
+from .metrics import start_series
 from .normalize import NormalizeResult, Topics, normalize_message
 
 __all__ = ["group_id", "make_handler", "wire"]
@@ -44,6 +45,7 @@ def make_handler(
 
 def wire(transport: Transport, settings: Settings, observe: Observer | None = None) -> None:
     """Subscribe the normalizer to `settings.topic_raw`, one raw page per delivery."""
+    start_series()
     transport.subscribe(
         Subscription(
             settings.topic_raw, group_id(settings), make_handler(settings, transport, observe)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from usage_common import Settings
 from usage_transport import Handler, Publisher, Subscription, Transport
 
+from .metrics import start_series
 from .sink import WriteResult, write_batch
 from .storage import Storage
 
@@ -49,6 +50,7 @@ def wire(
     observe: Observer | None = None,
 ) -> None:
     """Subscribe the writer to `settings.topic_events` in batches of the configured size."""
+    start_series()
     transport.subscribe(
         Subscription(
             settings.topic_events,

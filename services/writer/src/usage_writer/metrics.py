@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Gauge, Histogram
 
-__all__ = ["BATCH_DURATION", "BATCH_SIZE", "DLQ_MESSAGES", "NEWEST_BUCKET", "ROWS"]
+__all__ = [
+    "BATCH_DURATION",
+    "BATCH_SIZE",
+    "DLQ_MESSAGES",
+    "NEWEST_BUCKET",
+    "ROWS",
+    "start_series",
+]
 
 ROWS = Counter(
     "usage_writer_rows_total",
@@ -21,10 +28,17 @@ BATCH_DURATION = Histogram(
     "usage_writer_batch_duration_seconds", "Time to decode, dedupe and commit one batch"
 )
 NEWEST_BUCKET = Gauge(
-    "usage_data_newest_bucket_timestamp_seconds",
-    "Start of the newest bucket written, per provider (data freshness)",
-    ["provider"],
+    "usage_data_newest_bucket_end_timestamp_seconds",
+    "End of the newest complete bucket written (ended before it was fetched), per provider"
+    " and endpoint: data freshness",
+    ["provider", "endpoint"],
 )
 DLQ_MESSAGES = Counter(
     "usage_writer_dead_letters_total", "Events the writer could not decode", ["provider"]
 )
+
+
+def start_series() -> None:
+    """Create the children that alerts take `increase()` of, at 0: an increase needs a
+    sample before the first event, or the first event is never seen."""
+    DLQ_MESSAGES.labels("unknown")

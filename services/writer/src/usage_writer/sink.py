@@ -5,7 +5,8 @@ Execution order, owned by `write_batch` and nothing else:
    is durable before anything is acknowledged);
 2. dedupe the batch by identity, keeping the newest `fetched_at` (then the latest offset),
    because one key twice in a single INSERT ... ON CONFLICT is an error;
-3. upsert all rows in one transaction and commit.
+3. upsert all rows in one transaction and commit;
+4. only then count the rows and raise the freshness gauge (`freshness.py`).
 The caller acknowledges (commits Kafka offsets) only after this returns. If it raises,
 nothing is acknowledged and the batch is delivered again; the guarded upsert makes the
 re-delivery harmless.
@@ -24,7 +25,8 @@ from pydantic import ValidationError
 from usage_common import DeadLetter, decode_event, dedupe_key, encode, utc_now
 from usage_transport import Message, Publisher
 
-from .metrics import BATCH_DURATION, BATCH_SIZE, DLQ_MESSAGES, NEWEST_BUCKET, ROWS
+from .freshness import record_freshness
+from .metrics import BATCH_DURATION, BATCH_SIZE, DLQ_MESSAGES, ROWS
 from .storage import Storage, UpsertStats
 from .tables import Event
 
@@ -84,9 +86,6 @@ async def write_batch(
     for (kind, provider), counts in stats.by_kind.items():
         for outcome, n in counts.items():
             ROWS.labels(provider, kind, outcome).inc(n)
-    usage = [e for e in unique if e.kind == "usage"]
-    for provider in {e.provider for e in usage}:
-        newest = max(e.window_start for e in usage if e.provider == provider)
-        NEWEST_BUCKET.labels(provider).set(newest.timestamp())
+    record_freshness(unique)
     BATCH_DURATION.observe(time.perf_counter() - started)
     return WriteResult(len(values), len(unique), len(letters), stats)

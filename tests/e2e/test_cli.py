@@ -128,6 +128,12 @@ async def test_polling_mode_serves_health_and_stops_cleanly_on_ctrl_c(tmp_path: 
 
             await wait_for(ready, 60, message="up never became ready")
             await wait_for(rows_written, 60, message="first poll wrote nothing")
+            # The built-in web page on the same port, from the same database.
+            page = await client.get(f"http://127.0.0.1:{port}/")
+            assert page.status_code == 200
+            assert "default-src 'none'" in page.headers["content-security-policy"]
+            assert page.text.count('<svg xmlns="http://www.w3.org/2000/svg" role="img"') == 6
+            assert "openai/completions" in page.text  # a run of this poll is listed
     finally:
         proc.send_signal(signal.SIGINT)
         out, err = await asyncio.wait_for(proc.communicate(), 60)

@@ -10,9 +10,11 @@ from typing import Any
 
 import asyncpg
 import pytest
+from typer.testing import CliRunner
 
 from usage_common import ConfigError, CostEvent, UsageEvent
 from usage_ledger import Freshness, ReportQuery, fetch_freshness, fetch_reported_cost, run_report
+from usage_pipeline.cli import app
 from usage_schema import apply_migrations
 from usage_webpage import PageQuery, load_page_data
 from usage_writer import PostgresStorage
@@ -142,3 +144,9 @@ async def test_an_unmigrated_database_says_to_migrate(database_url: str) -> None
 
     view = await load_page_data(database_url, PageQuery(), no_runs)
     assert view.refused is not None and "usage-pipeline migrate" in view.refused
+
+
+def test_the_dashboard_command_refuses_an_unmigrated_database_with_2(database_url: str) -> None:
+    out = CliRunner().invoke(app, ["dashboard", "--database-url", database_url, "--port", "0"])
+    assert out.exit_code == 2, out.output
+    assert "migrate" in out.output

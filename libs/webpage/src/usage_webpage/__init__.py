@@ -5,7 +5,8 @@ runs, rendered on the server as HTML with inline SVG charts and no script.
 - `_query`: the window and bucket width a request asks for.
 - `_data`: one view's numbers, from the ledger (so they are `report`'s) and a runs reader.
 - `_svg`: the charts; `_table`: their table alternatives; `_format`: escaping and numbers.
-- `_spend`, `_status`: the sections; `_page`: the document and its security policy.
+- `_spend`, `_cache`, `_sources`, `_status`: the sections; `_page`: the document and its
+  security policy.
 - `_routes`: `page_routes`, for any Starlette app (the ops server of `up`, or the
   `dashboard` command).
 

@@ -10,10 +10,28 @@ so a reader (or a test) gets the Decimal the ledger summed.
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
-__all__ = ["age", "data", "esc", "money", "number", "when"]
+__all__ = [
+    "Number",
+    "age",
+    "cost_cell",
+    "count_cell",
+    "data",
+    "esc",
+    "money",
+    "number",
+    "provider_names",
+    "token_text",
+    "total",
+    "usd_text",
+    "when",
+]
+
+Number = Decimal | int
 
 
 def esc(value: object) -> str:
@@ -54,3 +72,29 @@ def age(value: datetime | None, now: datetime) -> str:
     if days:
         return f"{days} d {hours} h"
     return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+
+
+def cost_cell(value: Decimal | None) -> str:
+    return data(value, money(value))
+
+
+def count_cell(value: int) -> str:
+    return data(value, number(value))
+
+
+def usd_text(value: Number) -> str:
+    return money(Decimal(value))
+
+
+def token_text(value: Number) -> str:
+    return f"{number(int(value))} tokens"
+
+
+def provider_names(rows: Iterable[dict[str, Any]]) -> list[str]:
+    return sorted({r["provider"] for r in rows})
+
+
+def total(values: Iterable[Decimal | None]) -> Decimal | None:
+    """The sum of the known amounts; None when none is known (never a made-up 0)."""
+    known = [v for v in values if v is not None]
+    return sum(known, Decimal(0)) if known else None

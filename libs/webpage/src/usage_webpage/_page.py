@@ -14,10 +14,12 @@ from collections.abc import Iterable
 from datetime import datetime, time
 from decimal import Decimal
 
+from ._cache import cache_section
 from ._data import PageData
 from ._format import data, esc, money, number, when
 from ._query import WIDTHS
-from ._spend import cache_section, models_section, per_day_section, sources_section
+from ._sources import sources_section
+from ._spend import models_section, per_day_section
 from ._status import freshness_section, runs_section
 from ._svg import PALETTE
 

@@ -1,29 +1,23 @@
-"""The spend and token sections: per day, per model, the cache partition, cost sources.
+"""The spend and token sections per day and per model.
 
 Each section is a heading, its charts (`_svg`) and the table with the same numbers. The
 tables are `report`'s rows as the ledger returned them (`--by provider,day`, `--by
-provider,model`, `--by provider`), in its order, with every value exact; only the charts
-pick (the top models) or add (tokens per day per provider).
-
-Definitions used here and nowhere else:
-- cache hit ratio = cache read tokens / input tokens (input is uncached + cache read +
-  cache write, so this is the share of input served from the cache);
-- cache write without a TTL = cache write - 5m - 1h (providers that do not split it).
+provider,model`), in its order, with every value exact; only the charts pick (the top
+models) or add (tokens per day per provider). `_cache` and `_sources` are the other two
+sections built from `report`'s rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from ._data import PageData
-from ._format import data, esc, money, number
-from ._svg import Chart, Number, Series, bars, columns, figure, shares
+from ._format import Number, cost_cell, count_cell, esc, provider_names, token_text, usd_text
+from ._svg import Chart, Series, bars, columns, figure
 from ._table import Column, table
 
-__all__ = ["cache_section", "models_section", "per_day_section", "sources_section"]
+__all__ = ["models_section", "per_day_section"]
 
 TOP_MODELS = 15
 
@@ -46,31 +40,15 @@ def _days(since: datetime, until: datetime) -> list[str]:
     return out
 
 
-def _cost(value: Decimal | None) -> str:
-    return data(value, money(value))
-
-
-def _count(value: int) -> str:
-    return data(value, number(value))
-
-
 def _model(row: dict[str, Any]) -> str:
     return f"{row['provider']} · {row['model'] or '(no model)'}"
 
 
-def _usd(value: Number) -> str:
-    return money(Decimal(value))
-
-
-def _tokens(value: Number) -> str:
-    return f"{number(int(value))} tokens"
-
-
 def _usage_cells(row: dict[str, Any]) -> list[str]:
     return [
-        *(_count(row[m]) for m, _ in _MEASURES),
-        _cost(row["cost_usd"]),
-        _count(row["rows_without_cost"]),
+        *(count_cell(row[m]) for m, _ in _MEASURES),
+        cost_cell(row["cost_usd"]),
+        count_cell(row["rows_without_cost"]),
     ]
 
 
@@ -81,13 +59,9 @@ _USAGE_COLUMNS = [
 ]
 
 
-def _providers(rows: Iterable[dict[str, Any]]) -> list[str]:
-    return sorted({r["provider"] for r in rows})
-
-
 def per_day_section(page: PageData) -> str:
     days = _days(page.since, page.until)
-    providers = _providers(page.by_day)
+    providers = provider_names(page.by_day)
     cells = {(r["provider"], r["day"]): r for r in page.by_day}
 
     def measure(provider: str, name: str) -> tuple[Number, ...]:
@@ -102,7 +76,7 @@ def per_day_section(page: PageData) -> str:
         "Stacked columns, one per UTC day: each provider's estimated cost (usage × price).",
         tuple(days),
         tuple(Series(p, measure(p, "cost_usd")) for p in providers),
-        _usd,
+        usd_text,
         "table-day",
         money=True,
         labels=labels,
@@ -119,7 +93,7 @@ def per_day_section(page: PageData) -> str:
         "Stacked columns, one per UTC day: input and output tokens of each provider.",
         tuple(days),
         token_series,
-        _tokens,
+        token_text,
         "table-day",
         labels=labels,
     )
@@ -150,7 +124,7 @@ def models_section(page: PageData) -> str:
         "Horizontal bars, one per provider and model, largest estimated cost first.",
         tuple(_model(r) for r in top),
         (Series("Estimated cost", tuple(r["cost_usd"] or 0 for r in top)),),
-        _usd,
+        usd_text,
         "table-model",
         money=True,
     )
@@ -167,7 +141,7 @@ def models_section(page: PageData) -> str:
         "Horizontal stacked bars, one per provider and model, most tokens first.",
         tuple(_model(r) for r in by_tokens),
         token_series,
-        _tokens,
+        token_text,
         "table-model",
     )
     rows = ([esc(r["provider"]), esc(r["model"] or "-"), *_usage_cells(r)] for r in page.by_model)
@@ -181,153 +155,6 @@ def models_section(page: PageData) -> str:
                 "Usage per provider and model (report --by provider,model)",
                 [Column("Provider"), Column("Model"), *_USAGE_COLUMNS],
                 rows,
-            ),
-            "</section>",
-        ]
-    )
-
-
-_PARTS: tuple[tuple[str, str], ...] = (
-    ("Uncached", "input_uncached_tokens"),
-    ("Cache read", "input_cache_read_tokens"),
-    ("Cache write 5m", "input_cache_write_5m_tokens"),
-    ("Cache write 1h", "input_cache_write_1h_tokens"),
-)
-
-
-def _unsplit(row: dict[str, Any]) -> int:
-    split: int = row["input_cache_write_5m_tokens"] + row["input_cache_write_1h_tokens"]
-    written: int = row["input_cache_write_tokens"]
-    return written - split
-
-
-def _hit_ratio(row: dict[str, Any]) -> str:
-    if not row["input_tokens"]:
-        return data(None, "-")
-    ratio = Decimal(row["input_cache_read_tokens"]) / Decimal(row["input_tokens"])
-    return data(ratio, f"{ratio * 100:.1f}%")
-
-
-def cache_section(page: PageData) -> str:
-    rows_in = page.by_provider
-    series = (
-        *(Series(label, tuple(r[column] for r in rows_in)) for label, column in _PARTS),
-        Series("Cache write, TTL not split", tuple(_unsplit(r) for r in rows_in)),
-    )
-    chart = Chart(
-        "chart-cache",
-        "Input tokens by cache tier, by provider",
-        "One bar per provider split into shares of its input tokens: uncached, cache read,"
-        " cache write with a 5 minute and a 1 hour TTL, and cache write whose TTL the"
-        " provider did not split.",
-        tuple(r["provider"] for r in rows_in),
-        series,
-        _tokens,
-        "table-cache",
-    )
-    rows = (
-        [
-            esc(r["provider"]),
-            _count(r["input_tokens"]),
-            *(_count(r[c]) for _, c in _PARTS),
-            _count(_unsplit(r)),
-            _hit_ratio(r),
-        ]
-        for r in rows_in
-    )
-    return "".join(
-        [
-            '<section id="cache" aria-labelledby="cache-h"><h2 id="cache-h">Cache partition</h2>',
-            "<p>Input tokens = uncached + cache read + cache write. Hit ratio = cache read"
-            " / input.</p>",
-            figure(chart, shares(chart)),
-            table(
-                "table-cache",
-                "Input tokens by cache tier per provider (report --by provider)",
-                [
-                    Column("Provider"),
-                    Column("Input", numeric=True),
-                    *(Column(label, numeric=True) for label, _ in _PARTS),
-                    Column("Cache write, TTL not split", numeric=True),
-                    Column("Cache hit ratio", numeric=True),
-                ],
-                rows,
-            ),
-            "</section>",
-        ]
-    )
-
-
-def _total(values: Iterable[Decimal | None]) -> Decimal | None:
-    known = [v for v in values if v is not None]
-    return sum(known, Decimal(0)) if known else None
-
-
-def sources_section(page: PageData) -> str:
-    providers = sorted(set(_providers(page.by_provider)) | set(_providers(page.reported)))
-    estimated = {
-        p: _total(r["cost_usd"] for r in page.by_provider if r["provider"] == p) for p in providers
-    }
-    reported = {
-        p: _total(r["cost_usd"] for r in page.reported if r["provider"] == p) for p in providers
-    }
-    chart = Chart(
-        "chart-sources",
-        "Reported and estimated cost, by provider",
-        "Pairs of horizontal bars per provider: the estimate (usage × price) and the cost"
-        " the provider reported.",
-        tuple(providers),
-        (
-            Series("Estimated (usage × price)", tuple(estimated[p] or 0 for p in providers)),
-            Series("Reported (cost reports)", tuple(reported[p] or 0 for p in providers)),
-        ),
-        _usd,
-        "table-sources",
-        money=True,
-    )
-    unpriced = {
-        p: sum(r["rows_without_cost"] for r in page.by_provider if r["provider"] == p)
-        for p in providers
-    }
-    totals = (
-        [esc(p), _cost(estimated[p]), _cost(reported[p]), _count(unpriced[p])] for p in providers
-    )
-    est_day = {(r["provider"], r["day"]): r["cost_usd"] for r in page.by_day}
-    rep_day = {(r["provider"], r["day"]): r["cost_usd"] for r in page.reported}
-    keys = sorted(set(est_day) | set(rep_day))
-    per_day = (
-        [esc(p), esc(d), _cost(est_day.get((p, d))), _cost(rep_day.get((p, d)))] for p, d in keys
-    )
-    return "".join(
-        [
-            '<section id="sources" aria-labelledby="sources-h"><h2 id="sources-h">'
-            "Reported and estimated cost</h2>",
-            "<p>Reported cost comes from the providers' cost reports and is the money of"
-            " record; estimated cost is usage × the price in force. They cover different"
-            " things (cost reports include items no token price covers): "
-            "<code>usage-pipeline reconcile</code> compares them line by line.</p>",
-            figure(chart, bars(chart, stacked=False)),
-            table(
-                "table-sources",
-                "Cost by source per provider",
-                [
-                    Column("Provider"),
-                    Column("Estimated cost", numeric=True),
-                    Column("Reported cost", numeric=True),
-                    Column("Rows without a price", numeric=True),
-                ],
-                totals,
-            ),
-            table(
-                "table-sources-day",
-                "Cost by source per provider and UTC day",
-                [
-                    Column("Provider"),
-                    Column("Day"),
-                    Column("Estimated cost", numeric=True),
-                    Column("Reported cost", numeric=True),
-                ],
-                per_day,
             ),
             "</section>",
         ]

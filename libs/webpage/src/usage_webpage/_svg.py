@@ -18,13 +18,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 
-from ._format import esc
+from ._format import Number, esc
 
 __all__ = ["PALETTE", "Chart", "Number", "Series", "bars", "columns", "figure", "shares"]
 
-Number = Decimal | int
 
 PALETTE: tuple[str, ...] = (
     "#1f4e8c",  # blue

@@ -136,6 +136,12 @@ async def test_polling_mode_serves_health_and_a_trigger_and_stops_cleanly_on_ctr
 
             await wait_for(ready, 60, message="up never became ready")
             await wait_for(rows_written, 60, message="first poll wrote nothing")
+            # The built-in web page on the same port, from the same database.
+            page = await client.get(f"http://127.0.0.1:{port}/")
+            assert page.status_code == 200
+            assert "default-src 'none'" in page.headers["content-security-policy"]
+            assert page.text.count('<svg xmlns="http://www.w3.org/2000/svg" role="img"') == 6
+            assert "openai/completions" in page.text  # a run of this poll is listed
 
             runs = f"http://127.0.0.1:{port}/runs"
             wrong = {"authorization": "Bearer not-the-token"}

@@ -11,6 +11,7 @@ import typer
 from . import (
     backfill_command,
     credentials_command,
+    dashboard_command,
     dlq_command,
     import_command,
     migrate_command,
@@ -42,6 +43,7 @@ for _command in (
     migrate_command,
     report_command,
     runs_command,
+    dashboard_command,
     simulate_command,
     service_command,
     normalize_command,

@@ -22,6 +22,7 @@ from usage_common import (
     InvalidPayloadError,
     Settings,
     UsagePipelineError,
+    configure_logging,
     parse_instant,
 )
 from usage_embedded_pg import EmbeddedPostgresError
@@ -123,12 +124,14 @@ def instant(value: str | None, option: str) -> datetime | None:
         fail(f"{option}: {exc}", 2)
 
 
-def setup_logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+def setup_logging(verbose: bool, *, service: bool = False) -> None:
+    """Log lines at INFO with --verbose, else WARNING, in `USAGE_LOG_FORMAT`. A service
+    logs JSON lines (by default) to stdout, what Kubernetes collects, and prints nothing
+    else there; every other command logs text (by default) to stderr, because its stdout
+    is its output (a report, JSON)."""
+    fmt = load_settings().log_format or ("json" if service else "text")
+    level = logging.INFO if verbose else logging.WARNING
+    configure_logging(fmt, level, sys.stdout if service else sys.stderr)
     # httpx logs every URL at INFO; URLs hold no secrets, but the noise hides real problems.
     for noisy in ("httpx", "aiokafka", "faststream"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

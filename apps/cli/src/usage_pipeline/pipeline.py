@@ -34,6 +34,7 @@ import sys
 from collections.abc import Callable
 from datetime import datetime
 from types import TracebackType
+from typing import Any
 
 import usage_fetcher.app as fetcher
 import usage_normalizer.app as normalizer
@@ -72,6 +73,7 @@ from usage_transport import (
     create_ops_app,
     serve_ops,
 )
+from usage_webpage import page_routes
 from usage_writer import Archive, PostgresStorage, wire_archive
 
 from .database import database_url, may_hold_state
@@ -286,6 +288,10 @@ class Pipeline:
         await self.drain()
         return reports
 
+    async def runs(self, last: int) -> list[dict[str, Any]]:
+        """The last ingestion runs, oldest first (what `usage-pipeline runs` prints)."""
+        return await self._state.runs(last)
+
     async def credentials(self) -> list[Credential]:
         """Every usable credential; the stored ones that do not decrypt are left out."""
         return (await self.load_credentials()).usable
@@ -305,7 +311,8 @@ async def run_up(
     dry_run: bool = False,
 ) -> bool:
     """One cycle over `window` then a summary (progress on stderr), or, without a window,
-    poll with `/metrics`, `/healthz` and `/readyz` served until SIGINT/SIGTERM. False when
+    poll with the web page (`/`), `/metrics`, `/healthz` and `/readyz` served until
+    SIGINT/SIGTERM. False when
     a fetch failed or a page was dead-lettered."""
     progress = (lambda line: print(line, file=sys.stderr)) if window else None
     async with Pipeline(
@@ -320,9 +327,17 @@ async def run_up(
         if pipeline.storage:
             checks["postgres"] = pipeline.storage.ping
         requests = RunRequests()
-        ops = create_ops_app(checks, routes=trigger_routes(requests, settings.trigger_token))
+        assert pipeline.database_url
+        routes = [
+            *trigger_routes(requests, settings.trigger_token),
+            *page_routes(pipeline.database_url, pipeline.runs),
+        ]
+        ops = create_ops_app(checks, routes=routes)
         async with serve_ops(ops, settings.ops_host, settings.ops_port) as port:
-            say(f"serving /metrics /healthz /readyz on port {port}; Ctrl-C stops")
+            say(
+                f"serving the web page at / and /metrics /healthz /readyz on port {port};"
+                " Ctrl-C stops"
+            )
             await pipeline.run_forever(stop_on_signals(), requests)
     say("stopped")
     return True

@@ -16,8 +16,9 @@ def service(
     name: Annotated[ServiceName, typer.Argument(help="fetcher, normalizer or writer")],
     verbose: Verbose = True,
 ) -> None:
-    """Run one stage as a long-running process on Kafka (for Kubernetes)."""
-    setup_logging(verbose)
+    """Run one stage as a long-running process on Kafka (for Kubernetes). Logs are JSON
+    lines on stdout unless USAGE_LOG_FORMAT=text."""
+    setup_logging(verbose, service=True)
     run_async(run_service(name, load_settings()))
 
 

@@ -10,13 +10,14 @@ its own `wire`, the same function the one-process mode calls.
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Awaitable
 from typing import Literal
 
 import usage_fetcher.app as fetcher
 import usage_normalizer.app as normalizer
 import usage_writer.app as writer
-from usage_common import ConfigError, Settings
+from usage_common import ConfigError, Settings, log_context
 from usage_fetcher import (
     FetchState,
     LoadedCredentials,
@@ -39,6 +40,8 @@ __all__ = ["ServiceName", "run_service"]
 
 ServiceName = Literal["fetcher", "normalizer", "writer"]
 
+log = logging.getLogger(__name__)
+
 NO_FETCHER_CREDENTIALS = (
     "no provider credentials: set USAGE_ANTHROPIC_ADMIN_KEY and/or USAGE_OPENAI_ADMIN_KEY,"
     " or store one with `usage-pipeline credentials add`"
@@ -54,6 +57,13 @@ def _refuse_incomplete(name: ServiceName, settings: Settings) -> None:
 
 
 async def run_service(name: ServiceName, settings: Settings) -> None:
+    """Run one service until SIGTERM; every line it logs carries `service=name`."""
+    with log_context(service=name):
+        await _run_service(name, settings)
+        log.info("service stopped")
+
+
+async def _run_service(name: ServiceName, settings: Settings) -> None:
     _refuse_incomplete(name, settings)
     if name == "fetcher":
         # The environment's keys and the stored ones, read again every cycle; refuse only
@@ -91,7 +101,8 @@ async def run_service(name: ServiceName, settings: Settings) -> None:
         requests = RunRequests()
         routes = trigger_routes(requests, settings.trigger_token) if name == "fetcher" else []
         ops = create_ops_app(checks, routes=routes)
-        await stack.enter_async_context(serve_ops(ops, settings.ops_host, settings.ops_port))
+        port = await stack.enter_async_context(serve_ops(ops, settings.ops_host, settings.ops_port))
+        log.info("service started", extra={"ops_port": port, "checks": sorted(checks)})
         if name == "fetcher":
             client = fetcher.make_http_client(settings)
             stack.push_async_callback(client.aclose)

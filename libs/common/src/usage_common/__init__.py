@@ -1,4 +1,5 @@
-"""Shared contract of the usage pipeline: wire models, topics, settings, errors."""
+"""Shared contract of the usage pipeline: wire models, topics, settings, errors, and the
+log line every process writes."""
 
 from ._codec import decode, decode_event, encode
 from ._dedupe import (
@@ -15,6 +16,14 @@ from ._errors import (
     TerminalError,
     TransientError,
     UsagePipelineError,
+)
+from ._logging import (
+    LogFormat,
+    configure_logging,
+    log_context,
+    log_fields,
+    log_handler,
+    scrub,
 )
 from ._measures import (
     CACHE_WRITE_TTL_MEASURES,
@@ -59,6 +68,7 @@ __all__ = [
     "DeadLetter",
     "InfrastructureError",
     "InvalidPayloadError",
+    "LogFormat",
     "PageWindow",
     "Provider",
     "RawPage",
@@ -71,15 +81,20 @@ __all__ = [
     "UsageType",
     "WireModel",
     "bucket_delta",
+    "configure_logging",
     "decode",
     "decode_event",
     "dedupe_key",
     "encode",
     "ensure_utc",
     "floor_to_bucket",
+    "log_context",
+    "log_fields",
+    "log_handler",
     "page_window",
     "parse_instant",
     "raw_page_key",
+    "scrub",
     "utc_now",
     "window_overlaps",
 ]

@@ -13,6 +13,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ._logging import LogFormat
 from ._topics import DLQ_TOPIC, EVENTS_TOPIC, RAW_TOPIC
 from ._types import BucketWidth
 
@@ -75,6 +76,11 @@ class Settings(BaseSettings):
 
     writer_batch_size: int = Field(default=500, ge=1)
     writer_batch_timeout_ms: int = Field(default=500, ge=1)
+
+    log_format: LogFormat | None = Field(
+        default=None,
+        description="json or text; unset: json under `service`, text for every other command",
+    )
 
     ops_host: str = "0.0.0.0"
     ops_port: int = Field(default=8000, ge=0, le=65535)

@@ -2,6 +2,9 @@
 
 - report (`_report_query`, `_report_render`): token and cost totals, grouped by the
   dimensions asked for.
+- reported cost (`_cost_query`): the cost reports' money, grouped by the same names.
+- freshness (`_freshness`): per provider and kind of data, the end of the newest complete
+  bucket.
 - reconcile (`_reconcile`, whose docstring gives the checks and the execution order):
   our numbers against the provider's, per UTC day: the estimated cost against the
   reported cost it covers, and the database against a console CSV export. Its parts:
@@ -17,6 +20,8 @@ and prints.
 
 from ._comparison import Line, compare
 from ._console_csv import COMPARED_TOKEN_MEASURES, CsvData, CsvReader, csv_totals, read_csv
+from ._cost_query import COST_DIMENSIONS, fetch_reported_cost
+from ._freshness import Freshness, fetch_freshness
 from ._reconcile import Reconciliation, cost_totals, reconcile, run_reconcile
 from ._reconcile_render import render_reconciliation_json, render_reconciliation_table
 from ._report_query import REPORT_DIMENSIONS, ReportQuery, fetch_report, run_report
@@ -31,12 +36,14 @@ from ._widths import refuse_mixed_widths
 
 __all__ = [
     "COMPARED_TOKEN_MEASURES",
+    "COST_DIMENSIONS",
     "REPORT_DIMENSIONS",
     "Check",
     "CostSplit",
     "CsvData",
     "CsvKind",
     "CsvReader",
+    "Freshness",
     "Key",
     "Line",
     "Number",
@@ -52,7 +59,9 @@ __all__ = [
     "compare",
     "cost_totals",
     "csv_totals",
+    "fetch_freshness",
     "fetch_report",
+    "fetch_reported_cost",
     "model_key",
     "read_csv",
     "reconcile",

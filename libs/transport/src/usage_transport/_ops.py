@@ -68,7 +68,10 @@ def create_ops_app(
 @contextlib.asynccontextmanager
 async def serve_ops(app: Starlette, host: str, port: int) -> AsyncIterator[int]:
     """Run the ops app in this event loop; yields the bound port (0 picks a free one)."""
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
+    # log_config=None: uvicorn's lines go through the process's own handler and format.
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level="warning", lifespan="off", log_config=None
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     try:

@@ -118,16 +118,19 @@ async def run_fetch_loop(
             pending.reports = reports
             pending.state = "failed" if any(r.error for r in reports) else "done"
             pending.finished_at = utc_now()
-            _log_cycle(f"triggered run {pending.run_id}", reports)
+            _log_cycle("triggered run", reports, pending.run_id)
         if on_cycle:
             on_cycle(reports)
         pending = await _wait(stop, requests, settings.poll_interval_seconds)
 
 
-def _log_cycle(what: str, reports: list[EndpointReport]) -> None:
+def _log_cycle(what: str, reports: list[EndpointReport], run_id: str | None = None) -> None:
     pages = sum(r.pages for r in reports)
     failed = [f"{r.provider}/{r.endpoint}" for r in reports if r.error]
-    log.info("%s: %d pages%s", what, pages, f", failed: {failed}" if failed else "")
+    fields: dict[str, object] = {"pages": pages, "failed": failed}
+    if run_id:
+        fields |= {"run_id": run_id, "trace_id": run_id}
+    log.info("%s: %d pages%s", what, pages, f", failed: {failed}" if failed else "", extra=fields)
 
 
 async def _wait(

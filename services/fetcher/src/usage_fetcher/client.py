@@ -6,6 +6,7 @@ httpx errors are translated here and nowhere else (code above sees `FetchError`s
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -19,6 +20,8 @@ from .providers import EndpointSpec, ProviderApi
 from .retry import RETRYABLE_STATUS, RetryPolicy, parse_retry_after
 
 __all__ = ["Acquire", "PageResponse", "RequestStats", "fetch_page"]
+
+log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[None]]
 Acquire = Callable[[], Awaitable[None]]
@@ -104,7 +107,14 @@ async def fetch_page(
             retry_after = parse_retry_after(response.headers.get("retry-after"))
             last_problem = f"HTTP {status}: {detail}"
         if attempt + 1 < policy.max_attempts:
-            await sleep(policy.delay(attempt, retry_after))
+            delay = policy.delay(attempt, retry_after)
+            log.warning(
+                "request failed (%s); retrying in %.1f s",
+                last_problem,
+                delay,
+                extra={"attempt": attempt + 1, "retry_in_seconds": round(delay, 3)},
+            )
+            await sleep(delay)
     raise ProviderUnavailableError(
         provider,
         spec.endpoint,

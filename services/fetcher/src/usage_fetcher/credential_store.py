@@ -276,7 +276,8 @@ def credential_source(
                 raise
             log.warning("cannot read stored credentials, using the last ones: %s", exc)
         for failure in last.failed:
-            log.warning("credential skipped: %s", failure.error)
+            fields = {"provider": failure.provider, "credential": failure.credential_id}
+            log.warning("credential skipped: %s", failure.error, extra=fields)
         return last
 
     return usable

@@ -29,6 +29,7 @@ from usage_common import (
     bucket_delta,
     encode,
     floor_to_bucket,
+    log_context,
     raw_page_key,
     utc_now,
 )
@@ -170,9 +171,17 @@ async def fetch_window(
 ) -> None:
     """Every page of one request window, starting at `cursor` (None: the first page)."""
     try:
-        await _fetch_pages(
-            ctx, api, spec, credential, start, end, width, run_id, report, cursor, on_published
-        )
+        with log_context(
+            provider=api.provider,
+            endpoint=spec.endpoint,
+            credential=credential.credential_id,
+            organization=credential.organization_id,
+            run_id=run_id,
+            trace_id=run_id,
+        ):
+            await _fetch_pages(
+                ctx, api, spec, credential, start, end, width, run_id, report, cursor, on_published
+            )
     except PageTooLargeError:
         if end - start <= bucket_delta(width):
             raise
@@ -248,6 +257,10 @@ async def _fetch_pages(
         await ctx.publisher.publish_many([Message(ctx.raw_topic, raw_page_key(page), value)])
         report.pages += 1
         FETCH_PAGES.labels(api.provider, spec.endpoint).inc()
+        log.info(
+            "page published",
+            extra={"page_id": page.page_id, "page": page.page_number, "bytes": len(value)},
+        )
         if ctx.on_page:
             ctx.on_page(page)
         try:
@@ -313,7 +326,8 @@ async def fetch_cycle(
                     await fetch_endpoint(ctx, api, spec, credential, since, until, width, run_id)
                 )
             except FetchError as exc:
-                log.warning("fetch failed: %s", exc)
+                fields = {"provider": api.provider, "endpoint": name, "run_id": run_id}
+                log.warning("fetch failed: %s", exc, extra=fields | {"error": str(exc)})
                 reports.append(
                     EndpointReport(
                         api.provider, name, error=str(exc), credential_id=credential.credential_id

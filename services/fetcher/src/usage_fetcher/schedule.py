@@ -1,6 +1,7 @@
 """Scheduled fetching with state: what each credential x endpoint fetches this cycle.
 
-Execution of `run_job` (one credential x endpoint window), the one owner of this order:
+Execution of `run_job` (one credential x endpoint window; `_run_job` is its body, inside the
+job's log context: provider, endpoint, credential, run id), the one owner of this order:
 1. take the lease (`FetchState.lease`); another holder means: record `skipped`, stop;
 2. record the run as `running` in `ingestion_runs`;
 3. fetch every page of the window (`fetch_endpoint`: budget, retries, publish);
@@ -22,7 +23,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from usage_common import BucketWidth, ConfigError, Settings
+from usage_common import BucketWidth, ConfigError, Settings, log_context
 
 from .credentials import Credential
 from .errors import FetchError
@@ -106,27 +107,53 @@ async def run_job(
         credential_id=credential.credential_id,
         organization_id=credential.organization_id,
     )
+    with log_context(
+        provider=api.provider,
+        endpoint=spec.endpoint,
+        credential=credential.credential_id,
+        organization=credential.organization_id,
+        run_id=run_id,
+        trace_id=run_id,
+        trigger=trigger,
+    ):
+        return await _run_job(ctx, state, api, spec, credential, run, width, report)
+
+
+async def _run_job(
+    ctx: FetchContext,
+    state: FetchState,
+    api: ProviderApi,
+    spec: EndpointSpec,
+    credential: Credential,
+    run: RunStart,
+    width: BucketWidth,
+    report: EndpointReport,
+) -> EndpointReport:
+    since, until, run_id = run.window_start, run.window_end, run.run_id
     async with state.lease(credential.credential_id, spec.endpoint) as held:
         row_id = await state.start_run(run)
         if not held:
             report.skipped = True
             await state.finish_run(row_id, report, "skipped", ctx.clock())
             INGESTION_RUNS.labels(api.provider, spec.endpoint, "skipped").inc()
+            log.info("fetch skipped: another fetcher holds it", extra={"outcome": "skipped"})
             return report
         started = time.perf_counter()
+        log.info("fetch started", extra={"window_start": since, "window_end": until})
         try:
             report = await fetch_endpoint(ctx, api, spec, credential, since, until, width, run_id)
         except FetchError as exc:
             # The provider failed: this job's error; the cycle goes on with the others.
-            log.warning("fetch failed: %s", exc)
             report.error = str(exc)
         except Exception as exc:
             # Kafka or PostgreSQL failed: recorded, then raised to the caller.
             report.error = str(exc)
             await state.finish_run(row_id, report, "error", ctx.clock())
+            log.error("fetch aborted: %s", exc, extra={"outcome": "error"})
             raise
         outcome = "ok" if report.error is None else "error"
         await state.finish_run(row_id, report, outcome, ctx.clock())
+        _log_finished(report, outcome, time.perf_counter() - started)
         INGESTION_RUNS.labels(api.provider, spec.endpoint, outcome).inc()
         INGESTION_RUN_DURATION.labels(api.provider, spec.endpoint).observe(
             time.perf_counter() - started
@@ -139,6 +166,23 @@ async def run_job(
                 api.provider, spec.endpoint, credential.credential_id, until.timestamp()
             )
         return report
+
+
+def _log_finished(report: EndpointReport, outcome: str, seconds: float) -> None:
+    stats = report.stats
+    fields = {
+        "outcome": outcome,
+        "pages": report.pages,
+        "records": report.records,
+        "requests": stats.requests,
+        "retries": stats.retries,
+        "rate_limited": stats.rate_limited,
+        "seconds": round(seconds, 3),
+    }
+    if report.error is None:
+        log.info("fetch finished", extra=fields)
+    else:
+        log.warning("fetch failed: %s", report.error, extra=fields | {"error": report.error})
 
 
 async def scheduled_cycle(

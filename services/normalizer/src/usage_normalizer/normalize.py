@@ -8,6 +8,7 @@ dead-lettered when any part of it is invalid, so a page is never half-ingested.
 from __future__ import annotations
 
 import base64
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,6 +33,8 @@ from .metrics import DLQ_MESSAGES, EVENTS_NORMALIZED, PAGES_NORMALIZED
 from .pricing import estimate_cost
 
 __all__ = ["NormalizeResult", "Topics", "normalize_message", "normalize_page"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +98,23 @@ def _errors(exc: ValidationError) -> list[str]:
     ][:50]
 
 
+def _page_fields(raw: RawPage | None) -> dict[str, object]:
+    """Where a page came from, for its log line; the run id is the fetch's trace id."""
+    if raw is None:
+        return {}
+    return {
+        "provider": raw.provider,
+        "endpoint": raw.endpoint,
+        "credential": raw.credential_id,
+        "organization": raw.organization_id,
+        "source": raw.source,
+        "run_id": raw.run_id,
+        "trace_id": raw.run_id,
+        "page_id": raw.page_id,
+        "page": raw.page_number,
+    }
+
+
 def normalize_message(
     value: bytes, source_topic: str, clock: Callable[[], datetime] = utc_now
 ) -> NormalizeResult:
@@ -112,9 +132,12 @@ def normalize_message(
     else:
         PAGES_NORMALIZED.labels(provider, "ok").inc()
         EVENTS_NORMALIZED.labels(provider).inc(len(events))
+        log.info("page normalized", extra=_page_fields(raw) | {"events": len(events)})
         return NormalizeResult(provider, events, None)
     PAGES_NORMALIZED.labels(provider, "dead_lettered").inc()
     DLQ_MESSAGES.labels(provider, "normalizer").inc()
+    fields = _page_fields(raw) | {"reason": reason, "errors": errors[:5]}
+    log.warning("page dead-lettered: %s", reason, extra=fields)
     letter = DeadLetter(
         stage="normalizer",
         reason=reason,

@@ -15,7 +15,9 @@ re-delivery harmless.
 from __future__ import annotations
 
 import base64
+import logging
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,6 +33,8 @@ from .storage import Storage, UpsertStats
 from .tables import Event
 
 __all__ = ["WriteResult", "dedupe_batch", "write_batch"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +83,7 @@ async def write_batch(
                 failed_at=clock(),
             )
             letters.append(Message(dlq_topic, b"writer", encode(letter)))
+            log.warning("event dead-lettered: %s", letter.reason, extra={"errors": letter.errors})
     if letters:
         await publisher.publish_many(letters)
     unique = dedupe_batch(events)
@@ -87,5 +92,18 @@ async def write_batch(
         for outcome, n in counts.items():
             ROWS.labels(provider, kind, outcome).inc(n)
     record_freshness(unique)
-    BATCH_DURATION.observe(time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    BATCH_DURATION.observe(seconds)
+    outcomes: Counter[str] = Counter()
+    for counts in stats.by_kind.values():
+        outcomes.update(counts)
+    fields = {
+        "received": len(values),
+        "written": len(unique),
+        "dead_letters": len(letters),
+        "providers": sorted({provider for _, provider in stats.by_kind}),
+        **{outcome: outcomes[outcome] for outcome in ("inserted", "updated", "unchanged", "stale")},
+        "seconds": round(seconds, 3),
+    }
+    log.info("batch written", extra=fields)
     return WriteResult(len(values), len(unique), len(letters), stats)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -77,7 +78,9 @@ def purge_then_replay_restores(
     with service(env):
         replayed = run(env, "replay", *WINDOW, "--wait")
     assert replayed.returncode == 0, replayed.stderr[-2000:]
-    assert report(env) == before
+    counts = re.search(r"replayed +(\d+) page\(s\) of (\d+)", replayed.stdout)
+    assert counts and counts[1] == counts[2] != "0", replayed.stdout
+    assert report(env) == before, replayed.stdout
     assert asyncio.run(contents(url)) == rows_before
 
 

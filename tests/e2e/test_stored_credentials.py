@@ -261,27 +261,30 @@ async def test_the_fetcher_service_polls_stored_credentials_only_and_records_the
             "UPDATE provider_credentials SET organization_id = 'org-moved' WHERE name = 'tampered'",
         )
 
-        async with Pipeline(settings, fetch=False, say=lambda _: None):
-            fetcher = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "usage_pipeline", "service", "fetcher",
-                env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-            )  # fmt: skip
-            try:
-                await wait_for(
-                    lambda: first_cycle_recorded(database_url),
-                    90,
-                    message="the fetcher service never finished a cycle",
-                )
-                await wait_for(
-                    lambda: both_organizations_written(database_url),
-                    60,
-                    message="the stored credentials' rows never reached PostgreSQL",
-                )
-            finally:
-                fetcher.send_signal(signal.SIGTERM)
-                code = await asyncio.wait_for(fetcher.wait(), 60)
-    assert fetcher.stderr is not None
-    errors = (await fetcher.stderr.read()).decode()
+        # A file, not a pipe: nobody reads a pipe while the service runs, and a full one
+        # would block its logging.
+        log_path = tmp_path / "fetcher.log"
+        with log_path.open("wb") as log:
+            async with Pipeline(settings, fetch=False, say=lambda _: None):
+                fetcher = await asyncio.create_subprocess_exec(
+                    sys.executable, "-m", "usage_pipeline", "service", "fetcher",
+                    env=env, stdout=log, stderr=asyncio.subprocess.STDOUT,
+                )  # fmt: skip
+                try:
+                    await wait_for(
+                        lambda: first_cycle_recorded(database_url),
+                        90,
+                        message="the fetcher service never finished a cycle",
+                    )
+                    await wait_for(
+                        lambda: both_organizations_written(database_url),
+                        60,
+                        message="the stored credentials' rows never reached PostgreSQL",
+                    )
+                finally:
+                    fetcher.send_signal(signal.SIGTERM)
+                    code = await asyncio.wait_for(fetcher.wait(), 60)
+    errors = log_path.read_text()
     assert code == 0, errors[-2000:]
     assert "'tampered'" in errors
 

@@ -42,6 +42,15 @@ async def test_serves_sql_on_localhost_until_stopped(tmp_path: Path) -> None:
         await asyncpg.connect(url, timeout=10)
 
 
+async def test_a_data_dir_too_deep_for_a_socket_inside_it_still_starts(tmp_path: Path) -> None:
+    deep = tmp_path / ("d" * 90) / "pg"
+    server = EmbeddedPostgres(deep)
+    assert not server.socket_dir.is_relative_to(deep)  # 108 bytes: the kernel's limit
+    assert EmbeddedPostgres(deep).socket_dir == server.socket_dir  # a restart finds it
+    with server:
+        assert await _fetchval(server.url, "select 1") == 1
+
+
 async def test_restart_on_the_same_data_dir_keeps_data(tmp_path: Path) -> None:
     with EmbeddedPostgres(tmp_path / "pg") as server:
         url = server.ensure_database("usage")

@@ -24,6 +24,7 @@ the others-search bit (``o+x``, never read) so that user can reach them.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import os
 import pwd
@@ -85,6 +86,17 @@ def default_bin_dir() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
 
 
+def _socket_dir_for(data_dir: Path) -> Path:
+    """Inside the data dir, unless a unix socket's path there would pass the kernel's
+    108 bytes (a deep test tmp_path): then a short directory of the temp dir named after
+    the data dir, so a restart of the same data dir finds the same one."""
+    inside = data_dir / _SOCKET_DIR_NAME
+    if len(os.fsencode(inside / ".s.PGSQL.65535")) <= _MAX_SOCKET_PATH:
+        return inside
+    digest = hashlib.sha256(os.fsencode(data_dir)).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"usage-pg-socket-{digest}"
+
+
 class EmbeddedPostgres:
     """One PostgreSQL server on a data dir, started and stopped with ``pg_ctl``.
 
@@ -116,17 +128,7 @@ class EmbeddedPostgres:
         self.system_user = system_user
         self.port: int | None = None
         self._requested_port = port
-        # Fails here rather than in a server log nobody reads.
-        socket_path = self.socket_dir / ".s.PGSQL.65535"
-        if len(os.fsencode(socket_path)) > _MAX_SOCKET_PATH:
-            raise ValueError(
-                f"data dir path too long for a unix socket inside it ({socket_path}); "
-                "use a shorter path"
-            )
-
-    @property
-    def socket_dir(self) -> Path:
-        return self.data_dir / _SOCKET_DIR_NAME
+        self.socket_dir = _socket_dir_for(self.data_dir)
 
     @property
     def log_path(self) -> Path:
@@ -156,7 +158,7 @@ class EmbeddedPostgres:
         if not (self.data_dir / "PG_VERSION").exists():
             self._initdb(account)
         self._clear_previous_server(account)
-        self.socket_dir.mkdir(exist_ok=True)
+        self.socket_dir.mkdir(mode=0o700, exist_ok=True)
         if account is not None:
             os.chown(self.socket_dir, account.pw_uid, account.pw_gid)
 

@@ -31,8 +31,14 @@ class TopicScan:
         self._bootstrap = bootstrap
         self._topic = topic
         self._max = max_records
+        # `earliest` as well as the seek below: a reset by the default policy (`latest`)
+        # can win the race with the seek on a loaded machine, and the scan then starts at
+        # the end and reads nothing (seen: "0/15 scanned" while a writer service started).
         self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False
+            bootstrap_servers=bootstrap,
+            group_id=None,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
         )
         self._ends: dict[TopicPartition, int] = {}
         self.total = 0

@@ -154,18 +154,11 @@ async def expected_usage(conn: asyncpg.Connection, provider: str) -> dict[str, A
     """`report --by provider` over the provider's golden day(s) at the coarsest width of
     each usage type: Anthropic's messages at 1d; OpenAI's completions at 1d and the rest
     at 1h (two reports, since `report` takes one width)."""
+    widths: tuple[str, ...] = ("1d", "1h") if provider == "openai" else ("1d",)
     if provider == "openai":
-        since, until, widths = (
-            datetime(2024, 11, 1, tzinfo=UTC),
-            datetime(2024, 11, 3, tzinfo=UTC),
-            ("1d", "1h"),
-        )
+        since, until = datetime(2024, 11, 1, tzinfo=UTC), datetime(2024, 11, 3, tzinfo=UTC)
     else:
-        since, until, widths = (
-            datetime(2025, 7, 31, tzinfo=UTC),
-            datetime(2025, 8, 2, tzinfo=UTC),
-            ("1d",),
-        )
+        since, until = datetime(2025, 7, 31, tzinfo=UTC), datetime(2025, 8, 2, tzinfo=UTC)
     rows = [
         r
         for width in widths

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -24,7 +23,6 @@ import asyncpg
 import pytest
 
 from usage_common import UsageEvent, decode_event
-from usage_dashboards import render_all
 from usage_dashboards.spend import SQL_PANELS
 from usage_ledger import (
     ReconcileQuery,
@@ -43,7 +41,10 @@ pytestmark = pytest.mark.postgres
 
 ROOT = Path(__file__).resolve().parents[3]
 GOLDEN = ROOT / "tests" / "contract" / "golden"
-DASHBOARD: dict[str, Any] = json.loads(render_all()["spend.json"])
+# The committed file, as Grafana loads it (test_generated_files keeps it current).
+DASHBOARD: dict[str, Any] = json.loads(
+    (ROOT / "deploy" / "grafana" / "dashboards" / "spend.json").read_text()
+)
 # What a user picks as an absolute range: the end is the last millisecond of a day.
 RANGE = TimeRange(
     datetime(2024, 11, 1, tzinfo=UTC), datetime(2025, 8, 31, 23, 59, 59, 999000, tzinfo=UTC)
@@ -88,14 +89,8 @@ def variations(events: list[Any]) -> list[UsageEvent]:
     return [*hourly, minute, *earlier]
 
 
-@dataclass(frozen=True)
-class Loaded:
-    url: str
-    conn: asyncpg.Connection
-
-
 @pytest.fixture(scope="module")
-async def loaded(postgres_server_url: str) -> AsyncIterator[Loaded]:
+async def spend_db(postgres_server_url: str) -> AsyncIterator[asyncpg.Connection]:
     name = f"spend_{uuid.uuid4().hex[:12]}"
     admin = await asyncpg.connect(postgres_server_url)
     await admin.execute(f'CREATE DATABASE "{name}"')
@@ -110,7 +105,7 @@ async def loaded(postgres_server_url: str) -> AsyncIterator[Loaded]:
             await storage.close()
         conn = await asyncpg.connect(url)
         try:
-            yield Loaded(url, conn)
+            yield conn
         finally:
             await conn.close()
     finally:
@@ -131,12 +126,14 @@ def test_every_sql_panel_has_a_spec_and_one_query() -> None:
 
 
 @pytest.mark.parametrize("title", sorted(SPECS))
-async def test_panel_query_runs_and_returns_its_columns(loaded: Loaded, title: str) -> None:
+async def test_panel_query_runs_and_returns_its_columns(
+    spend_db: asyncpg.Connection, title: str
+) -> None:
     spec = SPECS[title]
     [target] = [t for t_title, t in sql_targets(DASHBOARD) if t_title == title]
     assert target["format"] == spec.format
     sql = interpolate(target["rawSql"], dashboard_variables(DASHBOARD), RANGE)
-    statement = await loaded.conn.prepare(sql)
+    statement = await spend_db.prepare(sql)
     assert tuple(a.name for a in statement.get_attributes()) == spec.columns
     rows = await statement.fetch()
     assert rows, f"{title}: no rows for data that should fill it"
@@ -173,10 +170,10 @@ async def expected_usage(conn: asyncpg.Connection, provider: str) -> dict[str, A
     return total
 
 
-async def test_token_partition_equals_the_report(loaded: Loaded) -> None:
-    rows = await panel_rows(loaded.conn, "Token partition by provider and model")
+async def test_token_partition_equals_the_report(spend_db: asyncpg.Connection) -> None:
+    rows = await panel_rows(spend_db, "Token partition by provider and model")
     for provider in ("anthropic", "openai"):
-        report = await expected_usage(loaded.conn, provider)
+        report = await expected_usage(spend_db, provider)
         mine = [r for r in rows if r["provider"] == provider]
         for measure in (
             "input_tokens",
@@ -203,8 +200,8 @@ async def test_token_partition_equals_the_report(loaded: Loaded) -> None:
     assert embedding["input_tokens"] == 16_000
 
 
-async def test_totals_equal_report_and_reconcile(loaded: Loaded) -> None:
-    conn = loaded.conn
+async def test_totals_equal_report_and_reconcile(spend_db: asyncpg.Connection) -> None:
+    conn = spend_db
     reports = {p: await expected_usage(conn, p) for p in ("anthropic", "openai")}
     [[estimated]] = await panel_rows(conn, "Estimated cost")
     assert estimated == sum(r["cost_usd"] for r in reports.values())
@@ -237,8 +234,8 @@ async def test_totals_equal_report_and_reconcile(loaded: Loaded) -> None:
     assert csv_only is None
 
 
-async def test_reported_and_estimated_stay_apart_per_day(loaded: Loaded) -> None:
-    rows = await panel_rows(loaded.conn, "Reported vs estimated by day and provider")
+async def test_reported_and_estimated_stay_apart_per_day(spend_db: asyncpg.Connection) -> None:
+    rows = await panel_rows(spend_db, "Reported vs estimated by day and provider")
     by_key = {(r["day"].date().isoformat(), r["provider"]): r for r in rows}
     anthropic = by_key[("2025-08-01", "anthropic")]
     assert anthropic["reported_cost_usd"] == Decimal("46.2380142")
@@ -250,11 +247,11 @@ async def test_reported_and_estimated_stay_apart_per_day(loaded: Loaded) -> None
     assert before["estimated_cost_usd"] == Decimal("0.133225")
 
 
-async def test_top_movers_compare_with_the_range_before(loaded: Loaded) -> None:
+async def test_top_movers_compare_with_the_range_before(spend_db: asyncpg.Connection) -> None:
     day = TimeRange(
         datetime(2025, 8, 1, tzinfo=UTC), datetime(2025, 8, 1, 23, 59, 59, 999000, tzinfo=UTC)
     )
-    rows = await panel_rows(loaded.conn, "Top movers by model", day)
+    rows = await panel_rows(spend_db, "Top movers by model", day)
     movers = {r["model"]: r for r in rows}
     assert rows[0]["model"] == SONNET  # new on this day: the largest change
     sonnet, opus = movers[SONNET], movers[OPUS]

@@ -178,6 +178,14 @@ def test_prometheus_and_grafana_read_their_files_from_deploy(compose: dict[str, 
     prometheus = compose["services"]["prometheus"]
     assert "--config.file=/etc/prometheus/prometheus.yml" in prometheus["command"]
     assert "./deploy/prometheus:/etc/prometheus:ro" in prometheus["volumes"]
-    grafana = compose["services"]["grafana"]["volumes"]
-    assert "./deploy/grafana/provisioning:/etc/grafana/provisioning:ro" in grafana
-    assert "./deploy/grafana/dashboards:/var/lib/grafana/dashboards:ro" in grafana
+    grafana = compose["services"]["grafana"]
+    assert "./deploy/grafana/provisioning:/etc/grafana/provisioning:ro" in grafana["volumes"]
+    provisioning = ROOT / "deploy/grafana/provisioning"
+    [provider] = yaml.safe_load((provisioning / "dashboards/usage.yaml").read_text())["providers"]
+    dashboards = f"./deploy/grafana/dashboards:{provider['options']['path']}:ro"
+    assert dashboards in grafana["volumes"], "the provider reads where compose mounts them"
+    # Every ${VAR} the data sources take from Grafana's environment is set there.
+    sources = (provisioning / "datasources/usage.yaml").read_text()
+    wanted = {v for line in sources.splitlines() if not line.lstrip().startswith("#")
+              for v in re.findall(r"\$\{(\w+)\}", line)}  # fmt: skip
+    assert wanted and wanted <= set(grafana["environment"])

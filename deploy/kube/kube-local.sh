@@ -178,29 +178,46 @@ cmd_build() {
         log "restoring binaries from $SHARED_DIR"
         install_set "$SHARED_DIR" "$CACHE_DIR"
     else
-        need go "install Go 1.26 (the binaries are built from the Go module proxy)"
-        need python3 "needed to read a module's go.mod path from 'go mod download -json'"
-        go_env
-        local out=$BUILD_DIR/out began=$SECONDS
-        mkdir -p -- "$out/bin"
-        log "cold build of $KEY (about 10 minutes on 2 cores); work files in $BUILD_DIR"
-        # Cheapest first: helm alone serves lint and template while the rest builds.
-        timed helm build_helm "$out/bin"
-        timed etcd build_etcd "$out/bin"
-        timed kwok build_kwok "$out/bin" "$out"
-        build_kubernetes "$out/bin"
-        printf '%s\n' "$KEY" >"$out/.complete"
-        log "cold build finished in $((SECONDS - began))s"
-        install_set "$out" "$CACHE_DIR"
-        if [[ ${KUBE_LOCAL_KEEP_BUILD:-0} != 1 ]]; then
-            rm -rf -- "$BUILD_DIR"
-        fi
+        build_locked
     fi
     if ! complete_in "$SHARED_DIR"; then
         # Best effort: a read-only home must not fail the build.
         install_set "$CACHE_DIR" "$SHARED_DIR" 2>/dev/null || log "could not save a copy in $SHARED_DIR"
     fi
     printf '%s\n' "$CACHE_DIR/bin"
+}
+
+# The cold build, one at a time per work tree: a second `build` waits for the first and
+# then takes its result. (Never call it in a condition: errexit must stop a failed step.)
+build_locked() {
+    need flock "util-linux's flock serializes concurrent builds"
+    mkdir -p -- "$ROOT/.cache/kube"
+    exec 9>"$ROOT/.cache/kube/build.lock"
+    if ! flock -n 9; then
+        log "another build of $KEY is running; waiting for it"
+        flock 9
+    fi
+    if complete_in "$CACHE_DIR"; then
+        log "binaries built meanwhile in $CACHE_DIR"
+        return 0
+    fi
+    need go "install Go 1.26 (the binaries are built from the Go module proxy)"
+    need python3 "needed to read a module's go.mod path from 'go mod download -json'"
+    go_env
+    local out=$BUILD_DIR/out began=$SECONDS
+    mkdir -p -- "$out/bin"
+    log "cold build of $KEY (about 10 minutes on 2 cores); work files in $BUILD_DIR"
+    # Cheapest first: a broken proxy or toolchain shows in seconds, not after the apiserver.
+    timed helm build_helm "$out/bin"
+    timed etcd build_etcd "$out/bin"
+    timed kwok build_kwok "$out/bin" "$out"
+    build_kubernetes "$out/bin"
+    printf '%s\n' "$KEY" >"$out/.complete"
+    log "cold build finished in $((SECONDS - began))s"
+    install_set "$out" "$CACHE_DIR"
+    if [[ ${KUBE_LOCAL_KEEP_BUILD:-0} != 1 ]]; then
+        rm -rf -- "$BUILD_DIR"
+    fi
 }
 
 # True if PID is a live (not zombie) process.

@@ -88,6 +88,15 @@ def deployments(kube: KubeApi, namespace: str) -> dict[str, dict[str, Any]]:
     return {d["metadata"]["labels"]["app.kubernetes.io/component"]: d for d in found}
 
 
+def completed_jobs(kube: KubeApi, namespace: str) -> set[str]:
+    events = kube.items(f"/api/v1/namespaces/{namespace}/events")
+    return {
+        e["involvedObject"]["name"]
+        for e in events
+        if e["involvedObject"]["kind"] == "Job" and e["reason"] == "Completed"
+    }
+
+
 def leftovers(kube: KubeApi, namespace: str) -> list[str]:
     """Every object in the namespace, of every namespaced type the server serves."""
     found = []
@@ -119,13 +128,12 @@ def test_install_upgrade_and_uninstall_leave_nothing_behind(
         f"ServiceAccount/{FULLNAME}-hooks", f"Secret/{FULLNAME}-hooks",
     }  # fmt: skip
     assert parse_time(migration["completed_at"]) <= parse_time(topics["started_at"])
-    events = kube.items(f"/api/v1/namespaces/{ns}/events")
-    completed = {
-        e["involvedObject"]["name"]
-        for e in events
-        if e["involvedObject"]["kind"] == "Job" and e["reason"] == "Completed"
-    }
-    assert completed == {f"{FULLNAME}-migration", f"{FULLNAME}-topics"}
+    # The job controller says so too (its events are written asynchronously).
+    poll_until(
+        lambda: completed_jobs(kube, ns) == {f"{FULLNAME}-migration", f"{FULLNAME}-topics"},
+        10,
+        "no Completed event for each hook Job",
+    )
     deployed = deployments(kube, ns)
     assert set(deployed) == set(SERVICES)
     for name, d in deployed.items():
@@ -133,8 +141,8 @@ def test_install_upgrade_and_uninstall_leave_nothing_behind(
         created = parse_time(d["metadata"]["creationTimestamp"])
         assert created >= parse_time(topics["completed_at"]).replace(microsecond=0), name
     # Hook objects are deleted once they succeeded: no Job, no copy of the database URL.
-    for path in (f"batch/v1/namespaces/{ns}/jobs/{FULLNAME}-migration",):
-        assert not kube.exists(f"/apis/{path}")
+    for job in ("migration", "topics"):
+        assert not kube.exists(f"/apis/batch/v1/namespaces/{ns}/jobs/{FULLNAME}-{job}")
     assert not kube.exists(f"/api/v1/namespaces/{ns}/secrets/{FULLNAME}-hooks")
     assert not kube.exists(f"/api/v1/namespaces/{ns}/serviceaccounts/{FULLNAME}-hooks")
 

@@ -166,9 +166,13 @@ build_kubernetes() {
     local ld="-s -w -X $v.gitVersion=$K8S_VERSION -X $v.gitMajor=1"
     ld+=" -X $v.gitMinor=$(minor "$K8S_VERSION") -X $v.gitTreeState=clean"
     for c in "${cmds[@]}"; do
-        timed "$c" bash -c 'cd -- "$1" && go build -trimpath -ldflags="$2" -o "$3/$4" "k8s.io/kubernetes/cmd/$4"' \
-            _ "$dir" "$ld" "$1" "$c"
+        timed "$c" build_in "$dir" "$ld" "$1/$c" "k8s.io/kubernetes/cmd/$c"
     done
+}
+
+# build_in MODULE_DIR LDFLAGS OUTPUT PACKAGE
+build_in() {
+    (cd -- "$1" && go build -trimpath -ldflags="$2" -o "$3" "$4")
 }
 
 cmd_build() {

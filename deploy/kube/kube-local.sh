@@ -15,7 +15,9 @@
 #   KUBE_LOCAL_CACHE_DIR    where the binaries live (default: .cache/kube/KEY in the work tree)
 #   KUBE_LOCAL_SHARED_DIR   a copy kept across clones (default:
 #                           ${XDG_CACHE_HOME:-$HOME/.cache}/usage-pipeline/kube-KEY)
-#   KUBE_LOCAL_KEEP_BUILD   1 keeps the Go module and build caches after a build (4-5 GB)
+#   KUBE_LOCAL_BUILD_DIR    the Go module and build caches of a cold build (default:
+#                           ${XDG_CACHE_HOME:-$HOME/.cache}/usage-pipeline/kube-build-KEY)
+#   KUBE_LOCAL_KEEP_BUILD   1 keeps them after a successful build (about 6 GB)
 #   KUBE_LOCAL_START_TIMEOUT / KUBE_LOCAL_STOP_TIMEOUT   seconds (default 60 / 20)
 set -euo pipefail
 
@@ -33,7 +35,9 @@ ROOT=$(cd -- "$HERE/../.." && pwd)
 readonly ROOT
 readonly CACHE_DIR=${KUBE_LOCAL_CACHE_DIR:-$ROOT/.cache/kube/$KEY}
 readonly SHARED_DIR=${KUBE_LOCAL_SHARED_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/usage-pipeline/kube-$KEY}
-readonly BUILD_DIR=$ROOT/.cache/kube/build-$KEY
+# Outside the work tree, so that a cold build cut short (a CI time limit) resumes in the
+# next clone with what it downloaded and compiled; deleted once the binaries are saved.
+readonly BUILD_DIR=${KUBE_LOCAL_BUILD_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/usage-pipeline/kube-build-$KEY}
 readonly START_TIMEOUT=${KUBE_LOCAL_START_TIMEOUT:-60}
 readonly STOP_TIMEOUT=${KUBE_LOCAL_STOP_TIMEOUT:-20}
 # The bearer token of the one admin user: the control plane listens on 127.0.0.1 only and
@@ -186,23 +190,27 @@ cmd_build() {
     fi
     if ! complete_in "$SHARED_DIR"; then
         # Best effort: a read-only home must not fail the build.
-        install_set "$CACHE_DIR" "$SHARED_DIR" 2>/dev/null || log "could not save a copy in $SHARED_DIR"
+        (install_set "$CACHE_DIR" "$SHARED_DIR") 2>/dev/null || log "could not save a copy in $SHARED_DIR"
     fi
     printf '%s\n' "$CACHE_DIR/bin"
 }
 
-# The cold build, one at a time per work tree: a second `build` waits for the first and
-# then takes its result. (Never call it in a condition: errexit must stop a failed step.)
+# The cold build, one at a time per build directory: a second `build` waits for the first
+# and then takes its result. (Never call it in a condition: errexit must stop a failed step.)
 build_locked() {
     need flock "util-linux's flock serializes concurrent builds"
-    mkdir -p -- "$ROOT/.cache/kube"
-    exec 9>"$ROOT/.cache/kube/build.lock"
+    mkdir -p -- "$(dirname -- "$BUILD_DIR")"
+    exec 9>"$BUILD_DIR.lock"
     if ! flock -n 9; then
         log "another build of $KEY is running; waiting for it"
         flock 9
     fi
     if complete_in "$CACHE_DIR"; then
         log "binaries built meanwhile in $CACHE_DIR"
+        return 0
+    elif complete_in "$SHARED_DIR"; then
+        log "binaries built meanwhile in $SHARED_DIR; restoring them"
+        install_set "$SHARED_DIR" "$CACHE_DIR"
         return 0
     fi
     need go "install Go 1.26 (the binaries are built from the Go module proxy)"

@@ -14,6 +14,7 @@ its window is fetched again as two halves, down to a single bucket.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import uuid
@@ -171,14 +172,7 @@ async def fetch_window(
 ) -> None:
     """Every page of one request window, starting at `cursor` (None: the first page)."""
     try:
-        with log_context(
-            provider=api.provider,
-            endpoint=spec.endpoint,
-            credential=credential.credential_id,
-            organization=credential.organization_id,
-            run_id=run_id,
-            trace_id=run_id,
-        ):
+        with job_log_context(api, spec, credential, run_id):
             await _fetch_pages(
                 ctx, api, spec, credential, start, end, width, run_id, report, cursor, on_published
             )
@@ -195,6 +189,21 @@ async def fetch_window(
             )
         if on_published is not None:
             await on_published(report.pages, None)
+
+
+def job_log_context(
+    api: ProviderApi, spec: EndpointSpec, credential: Credential, run_id: str, **extra: str
+) -> contextlib.AbstractContextManager[None]:
+    """The fields of every log line of one credential x endpoint fetch (never the key)."""
+    return log_context(
+        provider=api.provider,
+        endpoint=spec.endpoint,
+        credential=credential.credential_id,
+        organization=credential.organization_id,
+        run_id=run_id,
+        trace_id=run_id,
+        **extra,
+    )
 
 
 async def _fetch_pages(

@@ -23,11 +23,11 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from usage_common import BucketWidth, ConfigError, Settings, log_context
+from usage_common import BucketWidth, ConfigError, Settings
 
 from .credentials import Credential
 from .errors import FetchError
-from .fetch import EndpointReport, FetchContext, fetch_endpoint
+from .fetch import EndpointReport, FetchContext, fetch_endpoint, job_log_context
 from .metrics import (
     FETCH_CYCLES,
     INGESTION_RUN_DURATION,
@@ -107,15 +107,7 @@ async def run_job(
         credential_id=credential.credential_id,
         organization_id=credential.organization_id,
     )
-    with log_context(
-        provider=api.provider,
-        endpoint=spec.endpoint,
-        credential=credential.credential_id,
-        organization=credential.organization_id,
-        run_id=run_id,
-        trace_id=run_id,
-        trigger=trigger,
-    ):
+    with job_log_context(api, spec, credential, run_id, trigger=trigger):
         return await _run_job(ctx, state, api, spec, credential, run, width, report)
 
 

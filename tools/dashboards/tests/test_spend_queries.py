@@ -23,6 +23,7 @@ import asyncpg
 import pytest
 
 from usage_common import UsageEvent, decode_event
+from usage_dashboards.grafana_sql import TimeRange, dashboard_variables, interpolate, sql_targets
 from usage_dashboards.spend import SQL_PANELS
 from usage_ledger import (
     ReconcileQuery,
@@ -34,8 +35,6 @@ from usage_ledger import (
 )
 from usage_schema import apply_migrations
 from usage_writer import PostgresStorage
-
-from .grafana_sql import TimeRange, dashboard_variables, interpolate, sql_targets
 
 pytestmark = pytest.mark.postgres
 

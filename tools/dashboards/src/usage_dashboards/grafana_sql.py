@@ -1,4 +1,4 @@
-"""What Grafana does to a PostgreSQL panel's SQL before sending it, for the tests to do the
+"""What Grafana does to a PostgreSQL panel's SQL before sending it, so tests can do the
 same: template variables first (in the browser), then macros (in the server).
 
 Variables, as Grafana's SQL data sources format them: a multi-value or include-All

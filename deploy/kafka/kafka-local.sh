@@ -13,6 +13,9 @@
 #   KAFKA_LOCAL_JAVA_OPTS      JVM flags (default: small heap, serial GC, C1 only)
 #   KAFKA_LOCAL_START_TIMEOUT  seconds to wait for "Kafka Server started" (default 90)
 #   KAFKA_LOCAL_STOP_TIMEOUT   seconds to wait after SIGTERM before SIGKILL (default 30)
+#   KAFKA_LOCAL_SCRAM_USER     with KAFKA_LOCAL_SCRAM_PASSWORD: also listen with SASL_PLAINTEXT
+#   KAFKA_LOCAL_SCRAM_PASSWORD   SCRAM-SHA-512 on PORT+2, for this one user (set when the data
+#                              dir is first formatted); the PLAINTEXT listener stays on PORT
 set -euo pipefail
 
 # Keep in sync with kafka.version in pom.xml; it names the cache directory.
@@ -28,6 +31,8 @@ readonly START_TIMEOUT=${KAFKA_LOCAL_START_TIMEOUT:-90}
 readonly STOP_TIMEOUT=${KAFKA_LOCAL_STOP_TIMEOUT:-30}
 # C1 only (TieredStopAtLevel=1) and serial GC start the JVM fastest; tests need neither peak
 # throughput nor a big heap (server.properties shrinks the on-heap cleaner buffer to match).
+readonly SCRAM_USER=${KAFKA_LOCAL_SCRAM_USER:-}
+readonly SCRAM_PASSWORD=${KAFKA_LOCAL_SCRAM_PASSWORD:-}
 readonly JAVA_OPTS=${KAFKA_LOCAL_JAVA_OPTS:--Xms64m -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true}
 
 log() { printf 'kafka-local: %s\n' "$*" >&2; }
@@ -112,12 +117,34 @@ sed_escape() {
     printf '%s' "${value//|/\\|}"
 }
 
+scram_enabled() { [[ -n $SCRAM_USER || -n $SCRAM_PASSWORD ]]; }
+
+# Both or neither, and only characters that need no quoting in the --add-scram argument.
+check_scram() {
+    scram_enabled || return 0
+    [[ -n $SCRAM_USER && -n $SCRAM_PASSWORD ]] ||
+        die "set both KAFKA_LOCAL_SCRAM_USER and KAFKA_LOCAL_SCRAM_PASSWORD, or neither"
+    [[ $SCRAM_USER =~ ^[A-Za-z0-9._-]+$ && $SCRAM_PASSWORD =~ ^[A-Za-z0-9._-]+$ ]] ||
+        die "KAFKA_LOCAL_SCRAM_USER/PASSWORD may only contain letters, digits, '.', '_' and '-'"
+}
+
 write_config() {
     local data=$1 port=$2
     sed -e "s|@PORT@|$port|g" \
         -e "s|@CONTROLLER_PORT@|$((port + 1))|g" \
         -e "s|@LOG_DIR@|$(sed_escape "$data/kraft")|g" \
         "$HERE/server.properties.template" >"$data/server.properties"
+    scram_enabled || return 0
+    # A second listener; brokers and controller keep talking PLAINTEXT to each other.
+    local sasl="SASL://127.0.0.1:$((port + 2))"
+    sed -i -e "s|^listeners=.*|&,$sasl|" -e "s|^advertised.listeners=.*|&,$sasl|" \
+        -e "s|^listener.security.protocol.map=.*|&,SASL:SASL_PLAINTEXT|" "$data/server.properties"
+    cat >>"$data/server.properties" <<'PROPERTIES'
+
+# KAFKA_LOCAL_SCRAM_USER: SCRAM-SHA-512 on the SASL listener (credentials set at format time).
+listener.name.sasl.sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.sasl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+PROPERTIES
 }
 
 readonly CLUSTER_ID_PATTERN='^[A-Za-z0-9_][A-Za-z0-9_-]{21}$'
@@ -175,14 +202,17 @@ cmd_start() {
     if ! [[ $port =~ ^[0-9]+$ ]] || ((port < 1 || port > 65534)); then
         die "PORT must be a number from 1 to 65534 (PORT+1 is the controller port), got '$port'"
     fi
+    check_scram
     need java "install a Java 17+ runtime (e.g. apt-get install openjdk-17-jre-headless)"
     fetch_libs
 
     local p
-    for p in "$port" "$((port + 1))"; do
+    local -a ports=("$port" "$((port + 1))")
+    scram_enabled && ports+=("$((port + 2))")
+    for p in "${ports[@]}"; do
         # Fails fast with a clear message instead of a bind stack trace from the broker.
         if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-            die "port $p on 127.0.0.1 is already in use (the broker needs PORT=$port and PORT+1)"
+            die "port $p on 127.0.0.1 is already in use (the broker needs PORT=$port, PORT+1 and, with SCRAM, PORT+2)"
         fi
     done
 
@@ -197,13 +227,14 @@ cmd_start() {
     if ! [[ -s $data/cluster.id && $(<"$data/cluster.id") =~ $CLUSTER_ID_PATTERN ]]; then
         new_cluster_id >"$data/cluster.id"
     fi
-    local -a jopts
+    local -a jopts scram=()
     mapfile -t jopts < <(java_opts)
+    scram_enabled && scram=(--add-scram "SCRAM-SHA-512=[name=$SCRAM_USER,password=$SCRAM_PASSWORD]")
 
     local started=$SECONDS
     # -g: a data dir formatted by an earlier start is reused as is (topics survive a restart).
     if ! java "${jopts[@]}" -cp "$LIBS_DIR/*" kafka.tools.StorageTool format \
-        -t "$(<"$data/cluster.id")" -c "$data/server.properties" -g >"$data/format.log" 2>&1; then
+        -t "$(<"$data/cluster.id")" -c "$data/server.properties" -g "${scram[@]}" >"$data/format.log" 2>&1; then
         tail -n 30 -- "$data/format.log" >&2 || true
         die "formatting the storage in $data failed (output above)"
     fi
@@ -228,6 +259,7 @@ cmd_start() {
         sleep 0.1
     done
     log "broker pid $pid ready in about $((SECONDS - started))s; log: $data/broker.log"
+    scram_enabled && log "SASL_PLAINTEXT SCRAM-SHA-512 listener: 127.0.0.1:$((port + 2))"
     printf '127.0.0.1:%s\n' "$port"
 }
 

@@ -44,8 +44,18 @@ SECRET_SETTINGS = {
     "trigger_token": "triggerToken",
     "anthropic_admin_key": "anthropicAdminKey",
     "openai_admin_key": "openaiAdminKey",
+    "kafka_sasl_username": "kafkaSaslUsername",
+    "kafka_sasl_password": "kafkaSaslPassword",
 }
-NOT_CONFIG = {"ops_port", "ops_host", "data_dir", "master_key_file", "master_keys_previous_file"}
+NOT_CONFIG = {
+    "ops_port",
+    "ops_host",
+    "data_dir",
+    "master_key_file",
+    "master_keys_previous_file",
+    "kafka_sasl_password_file",
+}
+KAFKA_LOGIN = {"USAGE_KAFKA_SASL_USERNAME", "USAGE_KAFKA_SASL_PASSWORD"}
 
 
 def camel(name: str) -> str:
@@ -247,10 +257,10 @@ def test_secrets_reach_only_the_workloads_that_use_them(
         return {e["name"]: e["valueFrom"]["secretKeyRef"] for e in env if e["name"] in env_names}
 
     assert set(secret_env("Deployment", "fetcher")) == env_names
-    assert set(secret_env("Deployment", "writer")) == {"USAGE_DATABASE_URL"}
-    assert secret_env("Deployment", "normalizer") == {}
+    assert set(secret_env("Deployment", "writer")) == {"USAGE_DATABASE_URL", *KAFKA_LOGIN}
+    assert set(secret_env("Deployment", "normalizer")) == KAFKA_LOGIN
     assert set(secret_env("Job", "migration")) == {"USAGE_DATABASE_URL"}
-    assert secret_env("Job", "topics") == {}
+    assert set(secret_env("Job", "topics")) == KAFKA_LOGIN
     fetcher = secret_env("Deployment", "fetcher")
     assert {ref["name"] for ref in fetcher.values()} == {"usage-pipeline-credentials"}
     assert fetcher["USAGE_DATABASE_URL"] == {
@@ -269,8 +279,10 @@ def test_secret_values_appear_only_in_secrets(helm: Helm) -> None:
         "anthropicAdminKey": "sk-ant-admin01-s3cret",
         "triggerToken": "s3cret-trigger",
         "masterKey": base64.b64encode(b"k" * 32).decode(),
+        "kafkaSaslUsername": "usage-s3cret-login",
+        "kafkaSaslPassword": "s3cret-kafka-password",
     }
-    args = ["-f", str(DEFAULTS)]
+    args = ["-f", str(DEFAULTS), "--set", "config.kafkaSecurityProtocol=SASL_SSL"]
     for field, value in secrets.items():
         args += ["--set", f"secret.values.{field}={value}"]
     objects = helm.template(*args)
@@ -282,6 +294,13 @@ def test_secret_values_appear_only_in_secrets(helm: Helm) -> None:
             assert value not in text, f"{obj['kind']}/{obj['metadata']['name']}"
     stored = base64.b64decode(named(objects, "Secret", FULLNAME)["data"]["trigger-token"])
     assert stored.decode() == secrets["triggerToken"]
+    hooks = named(objects, "Secret", f"{FULLNAME}-hooks")["data"]
+    assert base64.b64decode(hooks["kafka-sasl-password"]).decode() == secrets["kafkaSaslPassword"]
+    topics_env = {e["name"]: e for e in container(objects, "Job", f"{FULLNAME}-topics")["env"]}
+    assert topics_env["USAGE_KAFKA_SECURITY_PROTOCOL"]["value"] == "SASL_SSL"
+    assert topics_env["USAGE_KAFKA_SASL_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
+        "name": f"{FULLNAME}-hooks", "key": "kafka-sasl-password", "optional": True
+    }  # fmt: skip
 
 
 @pytest.mark.parametrize("prefix", [None, "team-usage"])
@@ -381,6 +400,8 @@ def test_prometheus_rule_carries_the_rules_file_verbatim(
         ("terminationGracePeriodSeconds=5", "/terminationGracePeriodSeconds"),
         ("writer.replicas=-1", "/writer/replicas"),
         ("surprise=1", "additional properties 'surprise'"),
+        ("config.kafkaSecurityProtocol=SASL", "/config/kafkaSecurityProtocol"),
+        ("config.kafkaSaslMechanism=GSSAPI", "/config/kafkaSaslMechanism"),
     ],
 )
 def test_the_schema_refuses_bad_values(helm: Helm, setting: str, complaint: str) -> None:
@@ -394,6 +415,8 @@ def test_the_schema_refuses_bad_values(helm: Helm, setting: str, complaint: str)
         (["--set", "config.kafkaBootstrapServers=k:9092"], "secret.values.databaseUrl (or secret.existingSecret) is required"),
         (["--set", "config.kafkaBootstrapServers=k:9092", "--set", "secret.values.databaseUrl=postgresql://x/y"], "the fetcher needs a credential"),
         ([], "/config/kafkaBootstrapServers"),
+        (["-f", str(DEFAULTS), "--set", "config.kafkaSecurityProtocol=SASL_SSL", "--set", "secret.values.kafkaSaslUsername=usage"], "config.kafkaSecurityProtocol SASL_SSL needs secret.values.kafkaSaslUsername and kafkaSaslPassword"),
+        (["-f", str(CHART / "ci" / "keda-values.yaml"), "--set", "config.kafkaSecurityProtocol=SASL_PLAINTEXT", "--set", "secret.values.kafkaSaslUsername=u", "--set", "secret.values.kafkaSaslPassword=p"], "autoscaling.engine keda reaches Kafka without authentication"),
     ],
 )  # fmt: skip
 def test_a_release_that_cannot_work_is_refused(helm: Helm, args: list[str], complaint: str) -> None:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from usage_common import RawPage, Settings, decode, raw_page_key
 from usage_normalizer.replay import ReplayProgress, ReplaySelection, replay_topic
-from usage_transport import KafkaTransport, LagReader, Message
+from usage_transport import KafkaConnection, KafkaTransport, LagReader, Message
 from usage_writer.app import group_id as writer_group
 
 from .pipeline import Pipeline
@@ -55,7 +55,7 @@ class ReplayResult:
 async def _wait_for_writer(settings: Settings, report: Callable[[str], None]) -> None:
     """Until the writer service's group has committed everything in the events topic."""
     group = writer_group(settings)
-    async with LagReader(settings.kafka_bootstrap_servers or "") as lag:
+    async with LagReader(KafkaConnection.from_settings(settings)) as lag:
         while (behind := await lag.of(group, settings.topic_events)) > 0:
             report(f"  waiting for the writer ({group}): {behind} event(s) to apply")
             # The lag lives in the broker: there is nothing to await but the next reading.

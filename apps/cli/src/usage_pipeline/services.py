@@ -27,6 +27,7 @@ from usage_fetcher import (
     trigger_routes,
 )
 from usage_transport import (
+    KafkaConnection,
     KafkaTransport,
     ReadinessCheck,
     create_ops_app,
@@ -52,6 +53,7 @@ def _refuse_incomplete(name: ServiceName, settings: Settings) -> None:
     """Everything a service needs is checked before anything is started."""
     if not settings.kafka_bootstrap_servers:
         raise ConfigError("USAGE_KAFKA_BOOTSTRAP_SERVERS must be set to run a single service")
+    KafkaConnection.from_settings(settings)  # the Kafka login fits together (ConfigError)
     if name in ("writer", "fetcher") and not settings.database_url:
         raise ConfigError(f"USAGE_DATABASE_URL must be set to run the {name} service")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from usage_common import ConfigError, Settings
-from usage_transport import TopicReport, ensure_topic_specs, pipeline_topics
+from usage_transport import KafkaConnection, TopicReport, ensure_topic_specs, pipeline_topics
 
 from .cli_support import Verbose, load_settings, run_async, setup_logging
 
@@ -17,7 +17,9 @@ topics_app = typer.Typer(help="The pipeline's Kafka topics.", no_args_is_help=Tr
 async def _ensure(settings: Settings) -> TopicReport:
     if not settings.kafka_bootstrap_servers:
         raise ConfigError("USAGE_KAFKA_BOOTSTRAP_SERVERS must be set to manage topics")
-    return await ensure_topic_specs(settings.kafka_bootstrap_servers, pipeline_topics(settings))
+    return await ensure_topic_specs(
+        KafkaConnection.from_settings(settings), pipeline_topics(settings)
+    )
 
 
 @topics_app.command("ensure")

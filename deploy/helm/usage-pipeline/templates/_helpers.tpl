@@ -71,16 +71,20 @@ masterKeysPrevious: USAGE_MASTER_KEYS_PREVIOUS
 triggerToken: USAGE_TRIGGER_TOKEN
 anthropicAdminKey: USAGE_ANTHROPIC_ADMIN_KEY
 openaiAdminKey: USAGE_OPENAI_ADMIN_KEY
+kafkaSaslUsername: USAGE_KAFKA_SASL_USERNAME
+kafkaSaslPassword: USAGE_KAFKA_SASL_PASSWORD
 {{- end }}
 
-{{/* What each workload may read of the Secret: only the fetcher sees keys. */}}
+{{/* What each workload may read of the Secret: only the fetcher sees keys; whatever talks
+to Kafka sees its login, the migration (PostgreSQL only) does not. */}}
 {{- define "usage-pipeline.secretsOf" -}}
+{{- $kafka := list "kafkaSaslUsername" "kafkaSaslPassword" }}
 {{- $of := dict
-  "fetcher" (list "databaseUrl" "masterKey" "masterKeysPrevious" "triggerToken" "anthropicAdminKey" "openaiAdminKey")
-  "normalizer" (list)
-  "writer" (list "databaseUrl")
+  "fetcher" (concat (list "databaseUrl" "masterKey" "masterKeysPrevious" "triggerToken" "anthropicAdminKey" "openaiAdminKey") $kafka)
+  "normalizer" $kafka
+  "writer" (concat (list "databaseUrl") $kafka)
   "migration" (list "databaseUrl")
-  "topics" (list) }}
+  "topics" $kafka }}
 {{- toJson (index $of .) }}
 {{- end }}
 
@@ -121,6 +125,12 @@ the keys it holds.
 {{- if and .Values.fetcher.enabled (not (or $s.values.anthropicAdminKey $s.values.openaiAdminKey $s.values.masterKey)) }}
 {{- fail "the fetcher needs a credential: secret.values.anthropicAdminKey, openaiAdminKey, or masterKey (for stored credentials)" }}
 {{- end }}
+{{- if and (hasPrefix "SASL_" (default "PLAINTEXT" .Values.config.kafkaSecurityProtocol)) (not (and $s.values.kafkaSaslUsername $s.values.kafkaSaslPassword)) }}
+{{- fail (printf "config.kafkaSecurityProtocol %s needs secret.values.kafkaSaslUsername and kafkaSaslPassword (or secret.existingSecret)" .Values.config.kafkaSecurityProtocol) }}
+{{- end }}
+{{- end }}
+{{- if and (eq .Values.autoscaling.engine "keda") (ne (default "PLAINTEXT" .Values.config.kafkaSecurityProtocol) "PLAINTEXT") (or .Values.normalizer.autoscaling.enabled .Values.writer.autoscaling.enabled) }}
+{{- fail "autoscaling.engine keda reaches Kafka without authentication: use the hpa engine with config.kafkaSecurityProtocol other than PLAINTEXT" }}
 {{- end }}
 {{- $partitions := int (default 3 .Values.config.topicPartitions) }}
 {{- range $name := list "normalizer" "writer" }}

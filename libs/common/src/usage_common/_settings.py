@@ -9,6 +9,7 @@ leaks nothing.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -57,6 +58,18 @@ class Settings(BaseSettings):
 
     database_url: str | None = None
     kafka_bootstrap_servers: str | None = None
+    # Kafka authentication, applied to every Kafka client (usage_transport.KafkaConnection
+    # builds them all and checks the combination when a client is made).
+    kafka_security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL", "SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-256", "SCRAM-SHA-512", "PLAIN"] = Field(
+        default="SCRAM-SHA-512", description="used with the SASL_* protocols only"
+    )
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_sasl_password_file: Path | None = None
+    kafka_ssl_cafile: Path | None = Field(
+        default=None, description="PEM CA bundle for SSL/SASL_SSL; unset: the system CAs"
+    )
     data_dir: Path = Path(".usage-pipeline")
 
     bucket_width: BucketWidth = "1h"

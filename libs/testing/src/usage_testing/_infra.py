@@ -78,15 +78,16 @@ def _bindable(port: int) -> bool:
         return True
 
 
-def free_port_pair() -> int:
-    """A port P such that P and P+1 are both free right now (Kafka's broker and controller)."""
+def free_port_pair(count: int = 2) -> int:
+    """A port P such that P to P+count-1 are all free right now (Kafka's broker and
+    controller, and with SCRAM its SASL listener)."""
     for _ in range(50):
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
             sock.bind(("127.0.0.1", 0))
             port: int = sock.getsockname()[1]
-        if port < 65535 and _bindable(port + 1):
+        if port + count - 1 <= 65535 and all(_bindable(port + i) for i in range(1, count)):
             return port
-    raise RuntimeError("found no two adjacent free TCP ports on 127.0.0.1")
+    raise RuntimeError(f"found no {count} adjacent free TCP ports on 127.0.0.1")
 
 
 def env_value(name: str) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import time
@@ -17,7 +18,7 @@ from ._infra import (
     free_port_pair,
 )
 
-__all__ = ["provide_kafka"]
+__all__ = ["provide_kafka", "start_scram_kafka"]
 
 KAFKA_IMAGE_ENV = "USAGE_TEST_KAFKA_IMAGE"
 # The image testcontainers' KafkaContainer is tested with; its KRaft mode needs Confluent's.
@@ -72,7 +73,22 @@ def _start_container(stack: ExitStack) -> Provided:
     )
 
 
-def _start_local(stack: ExitStack, workdir: Path, repo_root: Path) -> Provided:
+def start_scram_kafka(
+    stack: ExitStack, workdir: Path, repo_root: Path, user: str, password: str
+) -> Provided:
+    """A broker of its own from kafka-local.sh with its SCRAM-SHA-512 listener for `user`;
+    the address returned is that SASL_PLAINTEXT listener (PLAINTEXT stays on port-2).
+
+    Raises InfraUnavailable when the script, `java` or `mvn` is missing."""
+    env = {"KAFKA_LOCAL_SCRAM_USER": user, "KAFKA_LOCAL_SCRAM_PASSWORD": password}
+    provided = _start_local(stack, workdir, repo_root, env=env)
+    host, port = provided.address.rsplit(":", 1)
+    return Provided(f"{host}:{int(port) + 2}", provided.source, provided.seconds)
+
+
+def _start_local(
+    stack: ExitStack, workdir: Path, repo_root: Path, env: dict[str, str] | None = None
+) -> Provided:
     script = find_kafka_script(repo_root)
     if script is None:
         raise InfraUnavailable(f"no Kafka broker: {_SCRIPT} not found; {HOW_TO_GET_KAFKA}")
@@ -86,8 +102,10 @@ def _start_local(stack: ExitStack, workdir: Path, repo_root: Path) -> Provided:
     failures: list[str] = []
     for attempt in range(_START_ATTEMPTS):
         data_dir = workdir / f"kafka-{attempt}"
-        port = free_port_pair()
-        result = _run_script(script, "start", str(data_dir), str(port), timeout=_START_TIMEOUT)
+        port = free_port_pair(3 if env else 2)
+        result = _run_script(
+            script, "start", str(data_dir), str(port), timeout=_START_TIMEOUT, env=env
+        )
         if result.returncode == 0:
             stack.callback(_stop_local, script, data_dir)
             address = result.stdout.strip().splitlines()[-1]
@@ -104,9 +122,12 @@ def _stop_local(script: Path, data_dir: Path) -> None:
     _run_script(script, "stop", str(data_dir), timeout=_STOP_TIMEOUT)
 
 
-def _run_script(script: Path, *args: str, timeout: float) -> subprocess.CompletedProcess[str]:
+def _run_script(
+    script: Path, *args: str, timeout: float, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         ["bash", str(script), *args],
+        env=None if env is None else {**os.environ, **env},
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,

@@ -2,6 +2,7 @@
 
 from ._base import Handler, Message, Publisher, Subscriber, Subscription, Transport
 from ._kafka import KafkaPublisher, KafkaTransport, ensure_topics
+from ._kafka_connection import KafkaConnection, SecurityProtocol, kafka_connection
 from ._kafka_lag import LagMonitor, LagReader
 from ._kafka_scan import TopicScan
 from ._kafka_topics import TopicReport, TopicSpec, ensure_topic_specs, pipeline_topics
@@ -11,6 +12,7 @@ from ._ops import ReadinessCheck, create_ops_app, serve_ops
 __all__ = [
     "Handler",
     "InProcessBus",
+    "KafkaConnection",
     "KafkaPublisher",
     "KafkaTransport",
     "LagMonitor",
@@ -18,6 +20,7 @@ __all__ = [
     "Message",
     "Publisher",
     "ReadinessCheck",
+    "SecurityProtocol",
     "Subscriber",
     "Subscription",
     "TopicReport",
@@ -27,6 +30,7 @@ __all__ = [
     "create_ops_app",
     "ensure_topic_specs",
     "ensure_topics",
+    "kafka_connection",
     "pipeline_topics",
     "serve_ops",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Iterable
 
 from aiokafka.errors import KafkaError
@@ -13,6 +14,7 @@ from faststream.kafka.annotations import KafkaMessage
 from usage_common import InfrastructureError, Settings
 
 from ._base import Message, Subscription
+from ._kafka_connection import KafkaConnection, kafka_connection
 from ._kafka_lag import LagMonitor, LagReader
 from ._kafka_topics import TopicSpec, ensure_topic_specs, pipeline_topics, topic_message_bytes
 from ._redelivery import AckAfterWork
@@ -20,13 +22,17 @@ from ._redelivery import AckAfterWork
 __all__ = ["KafkaPublisher", "KafkaTransport", "ensure_topics", "make_broker"]
 
 
-def make_broker(settings: Settings) -> KafkaBroker:
+def make_broker(settings: Settings, connection: KafkaConnection | None = None) -> KafkaBroker:
+    """The FastStream broker of `settings`, authenticated as `connection` (default: the one
+    the settings describe; ConfigError when they do not fit together)."""
     if not settings.kafka_bootstrap_servers:
         raise InfrastructureError("USAGE_KAFKA_BOOTSTRAP_SERVERS is not set")
+    connection = connection or KafkaConnection.from_settings(settings)
     # Idempotent producer: a retried send after a timeout does not duplicate a record.
     # gzip needs no extra library; the request size is the largest topic limit.
     return KafkaBroker(
-        settings.kafka_bootstrap_servers,
+        connection.bootstrap,
+        security=connection.broker_security(),
         enable_idempotence=True,
         linger_ms=5,
         graceful_timeout=15.0,
@@ -81,7 +87,8 @@ class KafkaTransport:
     ) -> None:
         self.bootstrap = settings.kafka_bootstrap_servers or ""
         self._settings = settings
-        self.broker = make_broker(settings)
+        self.connection = KafkaConnection.from_settings(settings)
+        self.broker = make_broker(settings, self.connection)
         self._publisher = KafkaPublisher(self.broker)
         self._subs: list[Subscription] = []
         self._on_error = on_error
@@ -112,12 +119,20 @@ class KafkaTransport:
 
     async def ensure_topics(self) -> None:
         """Create the pipeline's topics that are missing (raw, events, DLQ), configured."""
-        await ensure_topic_specs(self.bootstrap, pipeline_topics(self._settings))
+        await ensure_topic_specs(self.connection, pipeline_topics(self._settings))
 
     async def start(self) -> None:
-        await self.broker.start()
+        try:
+            await self.broker.start()
+        except KafkaError as exc:
+            # Stop what did start (the producer), so a refused start leaks no client.
+            with contextlib.suppress(Exception):
+                await self.broker.stop()
+            raise InfrastructureError(
+                f"cannot start Kafka clients on {self.bootstrap}: {self.connection.explain(exc)}"
+            ) from exc
         pairs = [(s.group, s.topic) for s in self._subs]
-        self._lag = LagMonitor(self.bootstrap, pairs, self._settings.consumer_lag_interval_seconds)
+        self._lag = LagMonitor(self.connection, pairs, self._settings.consumer_lag_interval_seconds)
         self._lag.start()
 
     async def stop(self) -> None:
@@ -136,13 +151,17 @@ class KafkaTransport:
         # In subscription order (upstream first): once the normalizer has committed
         # everything, every event it will produce is already in the events topic, so the
         # writer's lag read afterwards is final.
-        async with LagReader(self.bootstrap) as lag:
+        async with LagReader(self.connection) as lag:
             for sub in self._subs:
                 # Lag lives in the broker: there is no event to await, so poll it.
                 while await lag.of(sub.group, sub.topic) > 0:  # noqa: ASYNC110
                     await asyncio.sleep(0.2)
 
 
-async def ensure_topics(bootstrap: str, topics: Iterable[str], partitions: int) -> None:
+async def ensure_topics(
+    bootstrap: str | KafkaConnection, topics: Iterable[str], partitions: int
+) -> None:
     """Create missing topics with the broker's default configuration."""
-    await ensure_topic_specs(bootstrap, [TopicSpec(t, partitions) for t in topics])
+    await ensure_topic_specs(
+        kafka_connection(bootstrap), [TopicSpec(t, partitions) for t in topics]
+    )

@@ -13,6 +13,7 @@ from aiokafka.errors import KafkaError, UnknownTopicOrPartitionError
 
 from usage_common import InfrastructureError
 
+from ._kafka_connection import KafkaConnection, kafka_connection
 from ._metrics import CONSUMER_LAG, CONSUMER_LAG_READ_ERRORS
 
 __all__ = ["LagMonitor", "LagReader"]
@@ -29,10 +30,11 @@ class LagReader:
             await lag.of("usage-pipeline-writer", "usage.events.v1")
     """
 
-    def __init__(self, bootstrap: str) -> None:
-        self._bootstrap = bootstrap
-        self._admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-        self._consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    def __init__(self, bootstrap: str | KafkaConnection) -> None:
+        connection = kafka_connection(bootstrap)
+        self._connection = connection
+        self._admin = AIOKafkaAdminClient(**connection.client_options())
+        self._consumer = AIOKafkaConsumer(**connection.client_options(), enable_auto_commit=False)
 
     async def __aenter__(self) -> LagReader:
         try:
@@ -40,7 +42,10 @@ class LagReader:
             await self._consumer.start()
         except KafkaError as exc:
             await self.__aexit__()
-            raise InfrastructureError(f"cannot reach Kafka at {self._bootstrap}: {exc!r}") from exc
+            connection = self._connection
+            raise InfrastructureError(
+                f"cannot reach Kafka at {connection.bootstrap}: {connection.explain(exc)}"
+            ) from exc
         return self
 
     async def __aexit__(self, *_: object) -> None:
@@ -87,7 +92,9 @@ class LagMonitor:
     (the stages' own reads and commits report it).
     """
 
-    def __init__(self, bootstrap: str, pairs: Sequence[tuple[str, str]], interval: float) -> None:
+    def __init__(
+        self, bootstrap: str | KafkaConnection, pairs: Sequence[tuple[str, str]], interval: float
+    ) -> None:
         if interval <= 0:
             raise ValueError("the lag interval must be positive")
         self._bootstrap = bootstrap

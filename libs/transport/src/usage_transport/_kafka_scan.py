@@ -16,6 +16,8 @@ from aiokafka.errors import KafkaError
 
 from usage_common import InfrastructureError
 
+from ._kafka_connection import KafkaConnection, kafka_connection
+
 __all__ = ["TopicScan"]
 
 
@@ -27,15 +29,17 @@ class TopicScan:
             ...
     """
 
-    def __init__(self, bootstrap: str, topic: str, max_records: int = 500) -> None:
-        self._bootstrap = bootstrap
+    def __init__(
+        self, bootstrap: str | KafkaConnection, topic: str, max_records: int = 500
+    ) -> None:
+        self._connection = kafka_connection(bootstrap)
         self._topic = topic
         self._max = max_records
         # `earliest` as well as the seek below: a reset by the default policy (`latest`)
         # can win the race with the seek on a loaded machine, and the scan then starts at
         # the end and reads nothing (seen: "0/15 scanned" while a writer service started).
         self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap,
+            **self._connection.client_options(),
             group_id=None,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
@@ -47,7 +51,7 @@ class TopicScan:
         try:
             await self._consumer.start()
             # Ask the broker, not the consumer's metadata cache (empty until first used).
-            admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap)
+            admin = AIOKafkaAdminClient(**self._connection.client_options())
             await admin.start()
             try:
                 [described] = await admin.describe_topics([self._topic])
@@ -63,7 +67,9 @@ class TopicScan:
                 await self._consumer.seek_to_beginning(*tps)
         except KafkaError as exc:
             await self._consumer.stop()
-            raise InfrastructureError(f"cannot read {self._topic}: {exc!r}") from exc
+            raise InfrastructureError(
+                f"cannot read {self._topic}: {self._connection.explain(exc)}"
+            ) from exc
         return self
 
     async def __aexit__(

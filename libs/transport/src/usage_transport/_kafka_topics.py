@@ -25,6 +25,8 @@ from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
 from usage_common import InfrastructureError, Settings
 
+from ._kafka_connection import KafkaConnection, kafka_connection
+
 __all__ = [
     "TopicReport",
     "TopicSpec",
@@ -80,11 +82,14 @@ def pipeline_topics(settings: Settings) -> list[TopicSpec]:
     ]
 
 
-async def ensure_topic_specs(bootstrap: str, specs: Iterable[TopicSpec]) -> TopicReport:
+async def ensure_topic_specs(
+    bootstrap: str | KafkaConnection, specs: Iterable[TopicSpec]
+) -> TopicReport:
     """Create missing topics (replication 1) with their configs; compare existing ones."""
     specs = list(specs)
     report = TopicReport()
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    connection = kafka_connection(bootstrap)
+    admin = AIOKafkaAdminClient(**connection.client_options())
     try:
         await admin.start()
         names = set(await admin.list_topics())
@@ -109,7 +114,9 @@ async def ensure_topic_specs(bootstrap: str, specs: Iterable[TopicSpec]) -> Topi
         if present:
             report.differences = await _differences(admin, present)
     except KafkaError as exc:
-        raise InfrastructureError(f"cannot create topics on {bootstrap}: {exc!r}") from exc
+        raise InfrastructureError(
+            f"cannot create topics on {connection.bootstrap}: {connection.explain(exc)}"
+        ) from exc
     finally:
         await admin.close()
     return report

@@ -23,7 +23,7 @@ from datetime import datetime
 from pydantic import ValidationError
 
 from usage_common import RawPage, Settings, decode, page_window, window_overlaps
-from usage_transport import Publisher, TopicScan
+from usage_transport import KafkaConnection, Publisher, TopicScan
 
 from .app import make_handler
 from .normalize import NormalizeResult
@@ -80,7 +80,7 @@ async def replay_topic(
         if progress:
             progress(state)
 
-    async with TopicScan(settings.kafka_bootstrap_servers, settings.topic_raw) as scan:
+    async with TopicScan(KafkaConnection.from_settings(settings), settings.topic_raw) as scan:
         state.total = scan.total
         async for value in scan.values():
             state.scanned += 1
